@@ -1,0 +1,1 @@
+"""The asyncio model: coroutines as tasks on one event loop (asyncio's own, or uvloop)."""

@@ -1,0 +1,1 @@
+"""The thread model: OS threads, preempted by the interpreter's switch interval."""

@@ -1,0 +1,73 @@
+"""What a worker process really is: called inside workers by the isolation tests.
+
+Reports facts, decides nothing: whether gevent is loaded, what it patched, whether
+``threading`` is the real one, which event loop asyncio uses, and the warnings the gevent
+worker saw while patching.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+
+def state() -> dict[str, Any]:
+    from shared.worker import CHILD_INFO
+
+    facts: dict[str, Any] = {
+        "pid": os.getpid(),
+        "info": dict(CHILD_INFO),
+        "gevent_imported": "gevent" in sys.modules,
+        "patched": {},
+    }
+    if "gevent" in sys.modules:
+        from gevent import monkey
+
+        facts["patched"] = {
+            name: monkey.is_module_patched(name)
+            for name in ("socket", "ssl", "threading", "time", "select", "os")
+        }
+    import threading
+
+    # a patched threading's get_ident is gevent's; the real one is the _thread builtin
+    facts["threading_real"] = threading.get_ident.__module__ in ("_thread", None) and not (
+        facts["patched"].get("threading", False)
+    )
+    if CHILD_INFO.get("model") == "asyncio":
+        from impls.asyncio_impl import runner
+
+        async def loop_type() -> str:
+            import asyncio
+
+            return type(asyncio.get_running_loop()).__module__
+
+        facts["loop_module"] = runner.run(loop_type())
+    return facts
+
+
+def sleep(seconds: float) -> None:
+    """Block the worker (for deadline and orphan tests)."""
+    import time
+
+    time.sleep(seconds)
+
+
+def fail(message: str) -> None:
+    """Raise inside the worker (for error-propagation tests)."""
+    raise ValueError(message)
+
+
+def echo(**kwargs: Any) -> dict[str, Any]:
+    print("echo:", sorted(kwargs))
+    return kwargs
+
+
+def crash(code: int = 3) -> None:
+    """Die without a reply (for the worker-died test)."""
+    os._exit(code)
+
+
+def unsendable() -> object:
+    """Return something JSON cannot carry (for the wire-error test)."""
+    return object()

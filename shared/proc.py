@@ -1,0 +1,71 @@
+"""Child processes that never outlive the process that started them.
+
+Used by the model workers and the test server. ``subprocess`` imports ``threading``, so a
+gevent worker must import this module only after ``monkey.patch_all()`` (its ``__main__``
+does).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+#: the repository root: children run with it first on sys.path, whatever the caller's cwd
+ROOT = Path(__file__).resolve().parent.parent
+
+_PR_SET_PDEATHSIG = 1
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def spawn(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+    """Start ``python args...`` from the repo root in a process group of its own.
+
+    Its own group keeps a terminal's Ctrl-C away from it: the parent gets the
+    KeyboardInterrupt and shuts the child down in order. The child is told our pid so that
+    it can ask the kernel to kill it when we die (see :func:`die_with_parent`).
+    """
+    env = child_env()
+    env["SWITCHBENCH_PARENT_PID"] = str(os.getpid())
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        process_group=0,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def die_with_parent() -> None:
+    """In a child: get SIGKILL when the parent dies, even by SIGKILL.
+
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere the child still exits when its request
+    pipe closes. Closes the race where the parent died before we got here.
+    """
+    parent = os.environ.get("SWITCHBENCH_PARENT_PID")
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != int(parent):
+        os._exit(1)
+
+
+def stop(proc: subprocess.Popen[bytes], grace_s: float = 2.0) -> None:
+    """Terminate a child we started, then kill it if it lingers; always reap it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()

@@ -1,0 +1,156 @@
+"""The contract every model implements: names, constants, result types, argument checks.
+
+Everything here is model-free: no I/O, no scheduling. The model packages under ``impls/``
+import from this module so that parsing, validation and result types exist exactly once
+(STYLE.md, principle 2). Nothing here imports gevent, asyncio or threading.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+# --- models, variants, clients ------------------------------------------------------------
+
+MODELS: tuple[str, ...] = ("gevent", "asyncio", "thread")
+
+#: event loops the asyncio worker can run on (same code, other loop)
+LOOPS: tuple[str, ...] = ("asyncio", "uvloop")
+
+#: eat/play variants per model; the first one is the default
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "gevent": ("patched", "gevent-sleep", "unpatched", "greenlet"),
+    "asyncio": ("asyncio", "uvloop", "blocking", "generators"),
+    "thread": ("threads", "serial"),
+}
+
+#: HTTP clients per model: httpx everywhere (the model effect alone), then the model's
+#: fastest idiomatic client
+CLIENTS: dict[str, tuple[str, ...]] = {
+    "gevent": ("httpx", "geventhttpclient"),
+    "asyncio": ("httpx", "aiohttp"),
+    "thread": ("httpx", "urllib3"),
+}
+
+# --- eat/play (the seed's demo) -----------------------------------------------------------
+
+EAT_NAME = "egon"
+EAT_SECONDS = 2.0
+PLAY_SECONDS = 1.0
+
+# --- fetcher --------------------------------------------------------------------------------
+
+ErrorKind = Literal["invalid-url", "connect", "timeout", "http", "protocol", "too-large"]
+ERROR_KINDS: tuple[str, ...] = (
+    "invalid-url",
+    "connect",
+    "timeout",
+    "http",
+    "protocol",
+    "too-large",
+)
+
+#: a body longer than this is not read to the end: the result is ``"too-large"``
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """One fetched URL. ``error`` is ``None`` on success, else one of :data:`ERROR_KINDS`.
+
+    ``status`` is the HTTP status when a response head arrived (kept for ``"http"`` errors),
+    else ``None``; ``nbytes`` is the body length read; ``elapsed_s`` is the wall time of this
+    one request, queueing for a slot excluded.
+    """
+
+    url: str
+    status: int | None
+    nbytes: int
+    elapsed_s: float
+    error: ErrorKind | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FetchResult:
+        return cls(**d)
+
+
+#: dataclasses that may cross the worker channel (see shared.worker)
+WIRE_TYPES: dict[str, type] = {"FetchResult": FetchResult}
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def check_model(model: str) -> str:
+    if model not in MODELS:
+        raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
+    return model
+
+
+def check_variant(model: str, variant: str | None) -> str:
+    """Return the variant, or the model's default one when ``variant`` is None."""
+    check_model(model)
+    if variant is None:
+        return VARIANTS[model][0]
+    if variant not in VARIANTS[model]:
+        raise ValueError(
+            f"unknown variant {variant!r} for model {model}: "
+            f"choose one of {', '.join(VARIANTS[model])}"
+        )
+    return variant
+
+
+def check_client(model: str, client: str) -> str:
+    check_model(model)
+    if client not in CLIENTS[model]:
+        raise ValueError(
+            f"unknown client {client!r} for model {model}: "
+            f"choose one of {', '.join(CLIENTS[model])}"
+        )
+    return client
+
+
+def check_loop(loop: str) -> str:
+    if loop not in LOOPS:
+        raise ValueError(f"unknown loop {loop!r}: choose one of {', '.join(LOOPS)}")
+    return loop
+
+
+def check_scale(scale: float) -> float:
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not math.isfinite(scale):
+        raise ValueError(f"scale must be a finite number, got {scale!r}")
+    if scale <= 0:
+        raise ValueError(f"scale must be > 0, got {scale!r}")
+    return float(scale)
+
+
+def check_fetch_args(model: str, client: str, concurrency: int, timeout: float) -> None:
+    """Raise ``ValueError`` for arguments no run could honour; call before any I/O."""
+    check_client(model, client)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+        raise ValueError(f"concurrency must be an integer, got {concurrency!r}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise ValueError(f"timeout must be a number of seconds, got {timeout!r}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+
+
+def is_valid_url(url: object) -> bool:
+    """True for an absolute http(s) URL with a host; such a URL may still fail to connect."""
+    if not isinstance(url, str) or not url or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port out of range or not a number
+    except ValueError:
+        return False
+    del port
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

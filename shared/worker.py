@@ -1,0 +1,301 @@
+"""Run a model's code in a fresh interpreter of its own, through one harness for all models.
+
+Why a process per model: ``monkey.patch_all()`` replaces ``socket``, ``threading`` and
+``time.sleep`` for the whole interpreter. Patched late, or in the same process as asyncio or
+real threads, it either does not take or breaks the others. So every model runs in its own
+child, ``python -m impls.<model>_impl``, and the pytest process never imports model code.
+
+The channel is a pair of dedicated pipes (JSON lines), not the child's stdout: demos print,
+and what they print is captured per call and sent back beside the result.
+
+Parent side::
+
+    with ModelWorker("gevent") as w:
+        results = w.call("fetcher.fetch_all", urls=urls, concurrency=10, timeout=5.0,
+                         client="httpx")
+        reply = w.request("eat_play.run", {"variant": "patched", "scale": 0.1})
+        print(reply.stdout, reply.elapsed_s)
+
+``ModelWorker("asyncio", loop="uvloop")`` runs the same asyncio code on uvloop;
+``ModelWorker("gevent", patch=False)`` is a gevent worker that never patched.
+
+A function name without a package (``"fetcher.fetch_all"``) is looked up in the worker's own
+model package; ``"shared.probe.state"`` or ``"impls.x.y.f"`` are taken as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import importlib
+import io
+import json
+import os
+import select
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shared import spec
+
+NOOP = "__noop__"
+
+#: what the running child is (filled in by :func:`serve`; read by shared.probe)
+CHILD_INFO: dict[str, Any] = {}
+
+
+class WorkerError(RuntimeError):
+    """The worker process failed (died, timed out, or broke the protocol)."""
+
+
+class WorkerTimeout(WorkerError, TimeoutError):
+    """A call did not answer within its deadline; the worker was killed."""
+
+
+class RemoteError(Exception):
+    """An exception raised by the called function inside the worker.
+
+    ``remote_type`` is the exception's class name, ``remote_traceback`` the formatted
+    traceback from the child; both appear in ``str(err)``.
+    """
+
+    def __init__(self, remote_type: str, message: str, remote_traceback: str) -> None:
+        super().__init__(f"{remote_type}: {message}\n--- remote traceback ---\n{remote_traceback}")
+        self.remote_type = remote_type
+        self.remote_message = message
+        self.remote_traceback = remote_traceback
+
+
+@dataclass(frozen=True)
+class Reply:
+    value: Any
+    #: what the call printed to sys.stdout inside the worker
+    stdout: str
+    #: wall time of the function itself, measured inside the worker
+    elapsed_s: float
+
+
+# --- wire format ----------------------------------------------------------------------------
+
+
+def _encode(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and type(obj).__name__ in spec.WIRE_TYPES:
+        return {"__wire__": type(obj).__name__, **dataclasses.asdict(obj)}
+    if isinstance(obj, tuple | set | frozenset):
+        return list(obj)
+    raise TypeError(f"cannot send {type(obj).__name__} over the worker channel")
+
+
+def _decode(d: dict[str, Any]) -> Any:
+    name = d.pop("__wire__", None)
+    return d if name is None else spec.WIRE_TYPES[name](**d)
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, default=_encode, separators=(",", ":")).encode() + b"\n"
+
+
+# --- parent side ----------------------------------------------------------------------------
+
+
+class ModelWorker:
+    """A model's own interpreter, started on ``__enter__`` (or :meth:`start`)."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        loop: str | None = None,
+        patch: bool = True,
+        call_timeout_s: float = 600.0,
+    ) -> None:
+        spec.check_model(model)
+        if loop is not None and model != "asyncio":
+            raise ValueError(f"loop= applies to the asyncio model only, not {model}")
+        if not patch and model != "gevent":
+            raise ValueError(f"patch=False applies to the gevent model only, not {model}")
+        self.model = model
+        self.loop = spec.check_loop(loop) if loop is not None else None
+        self.patch = patch
+        self.call_timeout_s = call_timeout_s
+        self._proc: Any = None
+        self._req_w: int | None = None
+        self._resp_r: int | None = None
+        self._buf = b""
+        self._next_id = 0
+
+    def __repr__(self) -> str:
+        opts = f", loop={self.loop!r}" if self.loop else ""
+        opts += "" if self.patch else ", patch=False"
+        return f"ModelWorker({self.model!r}{opts}, pid={self.pid})"
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._proc is None else self._proc.pid
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._req_w is not None and self._proc.poll() is None
+
+    def start(self) -> ModelWorker:
+        from shared import proc
+
+        if self._proc is not None:
+            raise WorkerError(f"{self!r} already started")
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        args = ["-m", f"impls.{self.model}_impl", "--fd-in", str(req_r), "--fd-out", str(resp_w)]
+        if self.loop:
+            args += ["--loop", self.loop]
+        if not self.patch:
+            args.append("--no-patch")
+        try:
+            self._proc = proc.spawn(args, pass_fds=(req_r, resp_w), stdin=subprocess.DEVNULL)
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
+        self._req_w, self._resp_r = req_w, resp_r
+        return self
+
+    def __enter__(self) -> ModelWorker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the channel (the child exits on EOF), then make sure it is gone."""
+        from shared import proc
+
+        for fd in (self._req_w, self._resp_r):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._req_w = self._resp_r = None
+        if self._proc is not None:
+            try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._proc.wait(2.0)
+            finally:
+                proc.stop(self._proc)
+
+    def call(self, fn: str, /, **kwargs: Any) -> Any:
+        """Run ``fn(**kwargs)`` in the worker and return its value."""
+        return self.request(fn, kwargs).value
+
+    def request(self, fn: str, kwargs: dict[str, Any], *, deadline_s: float | None = None) -> Reply:
+        """Like :meth:`call`, returning the captured stdout and in-worker time too."""
+        if self._req_w is None or self._resp_r is None:
+            raise WorkerError(f"{self!r} is not running (use it as a context manager)")
+        self._next_id += 1
+        msg = _dumps({"id": self._next_id, "fn": fn, "kwargs": kwargs})
+        try:
+            os.write(self._req_w, msg)  # small messages: one write, no partial-write loop needed
+        except BrokenPipeError as e:
+            raise WorkerError(f"{self!r} is gone: {self._exit_reason()}") from e
+        reply = json.loads(self._read_line(deadline_s or self.call_timeout_s), object_hook=_decode)
+        if reply.get("id") != self._next_id:
+            self.close()
+            raise WorkerError(
+                f"{self!r}: reply out of order ({reply.get('id')} != {self._next_id})"
+            )
+        if not reply["ok"]:
+            err = reply["error"]
+            raise RemoteError(err["type"], err["message"], err["traceback"])
+        return Reply(reply["result"], reply["stdout"], reply["elapsed_s"])
+
+    def _read_line(self, deadline_s: float) -> bytes:
+        assert self._resp_r is not None
+        end = time.monotonic() + deadline_s
+        while b"\n" not in self._buf:
+            left = end - time.monotonic()
+            ready, _, _ = select.select([self._resp_r], [], [], max(left, 0.0))
+            if not ready:
+                self.close()
+                raise WorkerTimeout(f"{self!r}: no reply within {deadline_s:g} s; worker killed")
+            chunk = os.read(self._resp_r, 1 << 20)
+            if not chunk:
+                reason = self._exit_reason()
+                self.close()
+                raise WorkerError(f"{self!r} died during the call: {reason}")
+            self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        return line
+
+    def _exit_reason(self) -> str:
+        try:
+            code = self._proc.wait(1.0)
+        except subprocess.TimeoutExpired:
+            return "channel closed while the process still runs"
+        return f"exit code {code}" + (" (killed by a signal)" if code < 0 else "")
+
+    def noop_roundtrip_s(self, samples: int = 200) -> float:
+        """Median wall time of a call that does nothing: the harness's own cost per call."""
+        times = []
+        for _ in range(samples):
+            t0 = time.perf_counter()
+            self.call(NOOP)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+
+# --- child side -----------------------------------------------------------------------------
+
+
+def _resolve(model: str, name: str) -> Callable[..., Any]:
+    module, _, attr = name.rpartition(".")
+    if not module or not attr:
+        raise ValueError(f"function name must look like 'module.function', got {name!r}")
+    if module.split(".")[0] not in ("impls", "shared"):
+        module = f"impls.{model}_impl.{module}"
+    return getattr(importlib.import_module(module), attr)
+
+
+def _handle(model: str, req: dict[str, Any]) -> dict[str, Any]:
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    try:
+        if req["fn"] == NOOP:
+            result = None
+        else:
+            fn = _resolve(model, req["fn"])
+            with contextlib.redirect_stdout(out):
+                result = fn(**req["kwargs"])
+        elapsed = time.perf_counter() - t0
+        reply = {"ok": True, "result": result, "stdout": out.getvalue(), "elapsed_s": elapsed}
+        _dumps(reply)  # fail here, as a remote error, if the result cannot cross the channel
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - every failure goes back to the caller
+        reply = {
+            "ok": False,
+            "error": {
+                "type": type(e).__name__,
+                "message": str(e),
+                "traceback": traceback.format_exc(),
+            },
+        }
+    reply["id"] = req.get("id")
+    return reply
+
+
+def serve(model: str, argv: list[str] | None = None, **info: Any) -> None:
+    """The child's main loop: one request line in, one reply line out, until EOF."""
+    from shared import proc
+
+    parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl")
+    parser.add_argument("--fd-in", type=int, required=True)
+    parser.add_argument("--fd-out", type=int, required=True)
+    parser.add_argument("--loop", choices=spec.LOOPS)
+    parser.add_argument("--no-patch", action="store_true")
+    args = parser.parse_args(argv)
+    proc.die_with_parent()
+    patched = not args.no_patch if model == "gevent" else None
+    CHILD_INFO.update(model=model, loop=args.loop, patch=patched, **info)
+    with open(args.fd_in, "rb") as fin, open(args.fd_out, "wb", buffering=0) as fout:
+        for line in fin:
+            fout.write(_dumps(_handle(model, json.loads(line))))
+    sys.exit(0)

@@ -1,0 +1,68 @@
+import math
+
+import pytest
+
+from shared import spec
+
+
+def test_every_model_has_variants_and_two_clients_httpx_first() -> None:
+    for model in spec.MODELS:
+        assert spec.VARIANTS[model]
+        assert spec.CLIENTS[model][0] == "httpx"
+        assert len(spec.CLIENTS[model]) == 2
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "timeout", "fragment"),
+    [
+        (0, 1.0, "concurrency must be >= 1"),
+        (-5, 1.0, "concurrency must be >= 1"),
+        (2.5, 1.0, "concurrency must be an integer"),
+        (True, 1.0, "concurrency must be an integer"),
+        (1, 0, "timeout must be > 0"),
+        (1, -1.0, "timeout must be > 0"),
+        (1, math.nan, "timeout must be > 0"),
+        (1, "3", "timeout must be a number"),
+    ],
+)
+def test_bad_fetch_args_raise_value_error(
+    concurrency: object, timeout: object, fragment: str
+) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        spec.check_fetch_args("thread", "httpx", concurrency, timeout)  # type: ignore[arg-type]
+
+
+def test_unknown_names_are_value_errors_that_list_the_choices() -> None:
+    with pytest.raises(ValueError, match="choose one of gevent, asyncio, thread"):
+        spec.check_model("trio")
+    with pytest.raises(ValueError, match="choose one of httpx, urllib3"):
+        spec.check_client("thread", "aiohttp")
+    with pytest.raises(ValueError, match="unknown variant"):
+        spec.check_variant("thread", "uvloop")
+    assert spec.check_variant("gevent", None) == "patched"
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        spec.check_scale(0)
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("http://127.0.0.1:8080/delay/0", True),
+        ("https://example.org/", True),
+        ("ftp://127.0.0.1/x", False),
+        ("127.0.0.1:8080/x", False),
+        ("http://", False),
+        ("http://127.0.0.1:99999/", False),
+        ("http://127.0.0.1:port/", False),
+        ("http://exa mple.org/", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_valid_url(url: object, ok: bool) -> None:
+    assert spec.is_valid_url(url) is ok
+
+
+def test_fetch_result_round_trips_through_a_dict() -> None:
+    r = spec.FetchResult("http://127.0.0.1/", 503, 11, 0.01, "http")
+    assert spec.FetchResult.from_dict(r.to_dict()) == r
