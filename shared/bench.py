@@ -1,0 +1,147 @@
+"""The benchmark harness: one way to time a model's code and record what it means.
+
+Every benchmark, whatever the model, times ``ModelWorker.call`` with pytest-benchmark's
+``pedantic`` (fixed rounds, warm-up), so every model pays the same harness cost. That cost
+(a no-op call's round trip) is measured once per worker and recorded beside each result as
+``harness_overhead`` = round trip / median round: a round must be long enough to keep it
+under 1 %.
+
+``record`` fills ``extra_info`` with the fields the report and outside tools read (DESIGN.md:
+``model``, ``variant``, ``client``, ``scenario``, ``metric``, ``value``, ``unit``, parameters and
+versions). Versions come from package metadata: the pytest process never imports gevent.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from shared.worker import ModelWorker
+
+#: the libraries whose versions every result carries
+LIBRARIES = (
+    "gevent",
+    "greenlet",
+    "uvloop",
+    "aiohttp",
+    "httpx",
+    "httpcore",
+    "geventhttpclient",
+    "urllib3",
+    "psutil",
+    "pytest-benchmark",
+)
+
+#: a round must be at least this many no-op round trips long (harness overhead < 1 %)
+MIN_ROUND_OVER_ROUNDTRIP = 100
+
+REQUIRED_FIELDS = ("model", "variant", "client", "scenario", "metric", "value", "unit")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "implementation": sys.implementation.name,
+        "switch_interval_s": sys.getswitchinterval(),
+    }
+
+
+_ROUNDTRIP: dict[int, float] = {}
+
+
+def roundtrip_s(worker: ModelWorker) -> float:
+    """The worker's no-op round trip (median), measured once per worker process."""
+    pid = worker.pid
+    assert pid is not None, "worker not started"
+    if pid not in _ROUNDTRIP:
+        _ROUNDTRIP[pid] = worker.noop_roundtrip_s(samples=200)
+    return _ROUNDTRIP[pid]
+
+
+@dataclass(frozen=True)
+class Timed:
+    #: what the last timed call returned
+    result: Any
+    #: median seconds per round, or None when timing is off (--benchmark-disable)
+    median_s: float | None
+    #: the worker's no-op round trip in seconds
+    roundtrip_s: float
+
+    @property
+    def overhead(self) -> float | None:
+        return None if not self.median_s else self.roundtrip_s / self.median_s
+
+
+def time_calls(
+    benchmark: Any,
+    worker: ModelWorker,
+    fn: str,
+    kwargs: dict[str, Any],
+    *,
+    rounds: int,
+    warmup_rounds: int = 1,
+) -> Timed:
+    """Time ``worker.call(fn, **kwargs)``: ``rounds`` rounds of one call each, after warm-up."""
+    rt = roundtrip_s(worker)
+    box: list[Any] = []
+
+    def target() -> None:
+        box.append(worker.call(fn, **kwargs))
+
+    benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
+    stats = getattr(benchmark, "stats", None)
+    median = stats.stats.median if stats is not None else None
+    return Timed(box[-1], median, rt)
+
+
+def record(
+    benchmark: Any,
+    *,
+    model: str,
+    variant: str,
+    scenario: str,
+    metric: str,
+    value: float | None,
+    unit: str,
+    client: str | None = None,
+    timed: Timed | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Fill ``benchmark.extra_info`` with the fields every result carries; return it.
+
+    ``value`` is the per-operation figure a reader wants (ns/switch, req/s, KiB/task), or
+    None when it could not be measured (say why in ``params["note"]``).
+    """
+    info = benchmark.extra_info
+    info.update(
+        model=model,
+        variant=variant,
+        client=client,
+        scenario=scenario,
+        metric=metric,
+        value=value,
+        unit=unit,
+        **params,
+    )
+    if timed is not None:
+        info["round_median_s"] = timed.median_s
+        info["harness_roundtrip_s"] = timed.roundtrip_s
+        info["harness_overhead"] = timed.overhead
+    info["versions"] = versions()
+    info["machine"] = machine()
+    return info
