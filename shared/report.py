@@ -450,18 +450,24 @@ def fmt_params(params: Iterable[tuple[str, Any]]) -> str:
     return ", ".join(parts)
 
 
+def fmt_share(x: float) -> str:
+    """A share as a percentage; figures above 2 are taken as already in percent (psutil's
+    cpu_percent), since a fraction above 2 is not a share any benchmark here records."""
+    return f"{x:.0f}%" if x > 2 else f"{x * 100:.0f}%"
+
+
 def _side_text(row: Row, key: str) -> str:
     v = row.info.get(key)
-    if key == "efficiency" and number(v) is not None:
-        return f"{number(v) * 100:.0f}%"  # type: ignore[operator]
-    if key == "server_cpu" and number(v) is not None:
-        text = f"{number(v) * 100:.0f}%"  # type: ignore[operator]
-        return text + (" SATURATED" if row.info.get("server_saturated") else "")
-    if key == "ratio_to_serial" and number(v) is not None:
-        return f"{number(v):.2f}"
+    n = number(v)
+    if key in ("efficiency", "server_cpu") and n is not None:
+        text = fmt_share(n)
+        if key == "server_cpu" and row.info.get("server_saturated"):
+            text += " SATURATED"
+        return text
+    if key == "ratio_to_serial" and n is not None:
+        return f"{n:.2f}"
     if isinstance(v, bool) or v is None:
         return "—" if v is None else str(v)
-    n = number(v)
     return fmt_num(n) if n is not None else str(v)
 
 
@@ -1008,8 +1014,26 @@ def _advice_blocking(results: Results) -> Advice:
     return Advice(topic, text + ".")
 
 
-def _advice_client_vs_model(results: Results) -> Advice:
-    topic = "Client library vs model"
+@dataclass
+class ClientVsModel:
+    """req/s at one delay and concurrency: each model's fastest client against its httpx,
+    and httpx across the models."""
+
+    where: str
+    #: (fastest client / httpx, model, fastest-client row, httpx row), largest effect first
+    client_effects: list[tuple[float, str, Row, Row]]
+    #: httpx rows, fastest first
+    httpx_rows: list[Row]
+
+    @property
+    def model_effect(self) -> float | None:
+        rows = self.httpx_rows
+        return rows[0].value / rows[-1].value if len(rows) >= 2 else None  # type: ignore[operator]
+
+
+def client_vs_model(results: Results) -> ClientVsModel | None:
+    """The comparison at delay 0 (else the shortest delay), at the highest concurrency at
+    which the most (model, client) pairs were measured; None without req/s figures."""
     rows = _zero_delay_rows(results)
     delay_text = "delay 0 ms"
     if not rows:
@@ -1019,28 +1043,33 @@ def _advice_client_vs_model(results: Results) -> Advice:
             rows = [r for r in rows if number(r.param("delay_ms")) == delays[0]]
             delay_text = f"delay {fmt_num(delays[0])} ms"
     if not rows:
-        return Advice(topic, f"req/s per client {NOT_IN_RUN}.")
-    # the highest concurrency at which the most (model, client) pairs were measured
+        return None
     by_conc: dict[Any, list[Row]] = {}
     for r in rows:
         by_conc.setdefault(r.param("concurrency"), []).append(r)
     conc, at = max(by_conc.items(), key=lambda kv: (len(kv[1]), number(kv[0]) or 0))
-    where = f"{delay_text}, concurrency {conc}"
     client_effects = []
     for model in dict.fromkeys(r.model for r in at):
+        # the same model on the same loop: only the client differs
         mine = [r for r in at if r.model == model and r.label.split("+")[0] == model]
         httpx = [r for r in mine if r.client == "httpx"]
         other = [r for r in mine if r.client not in (None, "httpx")]
         if httpx and other:
             fast = max(other, key=lambda r: r.value)  # type: ignore[arg-type,return-value]
             client_effects.append((fast.value / httpx[0].value, model, fast, httpx[0]))  # type: ignore[operator]
-    httpx_rows = sorted(
-        (r for r in at if r.client == "httpx"),
-        key=lambda r: -r.value,  # type: ignore[operator]
-    )
+    client_effects.sort(key=lambda t: -t[0])
+    httpx_rows = sorted((r for r in at if r.client == "httpx"), key=lambda r: -r.value)  # type: ignore[operator]
+    return ClientVsModel(f"{delay_text}, concurrency {conc}", client_effects, httpx_rows)
+
+
+def _advice_client_vs_model(results: Results) -> Advice:
+    topic = "Client library vs model"
+    cvm = client_vs_model(results)
+    if cvm is None:
+        return Advice(topic, f"req/s per client {NOT_IN_RUN}.")
+    where, client_effects, httpx_rows = cvm.where, cvm.client_effects, cvm.httpx_rows
     parts = []
     if client_effects:
-        client_effects.sort(key=lambda t: -t[0])
         parts.append(
             "changing the client within a model: "
             + "; ".join(
@@ -1051,9 +1080,8 @@ def _advice_client_vs_model(results: Results) -> Advice:
         )
     else:
         parts.append(f"the same model with two clients {NOT_IN_RUN}")
-    model_effect = None
-    if len(httpx_rows) >= 2:
-        model_effect = httpx_rows[0].value / httpx_rows[-1].value  # type: ignore[operator]
+    model_effect = cvm.model_effect
+    if model_effect is not None:
         parts.append(
             "changing the model with httpx everywhere: "
             + ", ".join(f"{r.label} {fmt_num(r.value)}" for r in httpx_rows)
@@ -1162,7 +1190,11 @@ def _md_table(header: list[str], cells: list[list[str]]) -> list[str]:
     cells = [[row[i] for i in keep] for row in cells]
 
     out = ["| " + " | ".join(esc(h) for h in header) + " |"]
-    out.append("|" + "|".join(["---", *("---:" for _ in header[1:-1]), "---"]) + "|")
+    out.append(
+        "|"
+        + "|".join("---" if i == 0 or h == "notes" else "---:" for i, h in enumerate(header))
+        + "|"
+    )
     out += ["| " + " | ".join(esc(x) for x in row) + " |" for row in cells]
     return out
 
@@ -1384,6 +1416,24 @@ def markdown(results: Results, plots: dict[str, str], not_drawn: dict[str, str])
         better = "higher" if g.meta.higher_is_better else "lower"
         out += [f"{unit}, {better} is better. {reading(g)}.", ""]
         out += _md_table(*table(g))
+        out.append("")
+    cvm = client_vs_model(results)
+    if cvm is not None and (cvm.client_effects or cvm.model_effect is not None):
+        out += [f"### Client library vs model ({cvm.where})", ""]
+        out += ["| model | httpx req/s | fastest client | its req/s | client effect |"]
+        out += ["|---|---:|---|---:|---:|"]
+        for eff, model, fast, httpx in cvm.client_effects:
+            out.append(
+                f"| {model} | {fmt_num(httpx.value)} | {fast.client} | {fmt_num(fast.value)} "
+                f"| {fmt_ratio(eff)} |"
+            )
+        if cvm.model_effect is not None:
+            best, worst = cvm.httpx_rows[0], cvm.httpx_rows[-1]
+            out += [
+                "",
+                f"Model effect with httpx everywhere: {best.label} {fmt_num(best.value)} vs "
+                f"{worst.label} {fmt_num(worst.value)} req/s = {fmt_ratio(cvm.model_effect)}.",
+            ]
         out.append("")
     missing = not_run(results)
     if missing:

@@ -398,6 +398,8 @@ def test_report_writes_markdown_json_and_readable_plots(tmp_path: Path) -> None:
     for section in ("## Decision guide", "## The seed's claims", "## Results", "## Plots"):
         assert section in md
     assert "![throughput](throughput.png)" in md
+    assert "| gevent | 1,600 | geventhttpclient | 6,500 | 4.1x |" in md
+    assert "Model effect with httpx everywhere: asyncio+httpx 1,800 vs thread+httpx 1,300" in md
     assert json.loads(w.results_json.read_text()) == data
 
 
@@ -487,3 +489,17 @@ def test_degenerate_figures_never_break_the_report(how: str, tmp_path: Path) -> 
         w = report.write_report(r, data, tmp_path)
         assert w.warnings == []
         assert not any(why.startswith("failed") for why in w.not_drawn.values())
+
+
+@pytest.mark.parametrize(("cpu", "shown"), [(0.4, "40%"), (40.0, "40%"), (1.0, "100%")])
+def test_server_cpu_is_shown_as_a_percentage_whichever_way_it_was_recorded(
+    cpu: float, shown: str
+) -> None:
+    rows = [
+        entry("req_per_s", "gevent", 900.0, "req/s", concurrency=1, delay_ms=0, server_cpu=cpu),
+        entry("req_per_s", "thread", 800.0, "req/s", concurrency=1, delay_ms=0, server_cpu=0.5),
+    ]
+    rows[1]["extra_info"]["server_saturated"] = True
+    header, cells = report.table(report.groups(res(rows))[0])
+    col = header.index("server cpu")
+    assert [c[col] for c in cells] == [shown, "50% SATURATED"]
