@@ -132,9 +132,8 @@ def _series(rows: Iterable[Row], x_key: str, y: Callable[[Row], float | None]) -
     return {k: sorted(v, key=lambda t: t[0]) for k, v in out.items()}
 
 
-def _fetch_panels(
-    results: Results, y: Callable[[Row], float | None], ylabel: str, metric_rows: list[Row]
-) -> list[tuple[float | None, list[Row], list[Row]]]:
+def _fetch_panels(metric_rows: list[Row]) -> list[tuple[float | None, list[Row], list[Row]]]:
+    """Per delay: (delay, model rows with a concurrency and req/s, server-limit rows)."""
     panels = []
     for d in _delays(metric_rows):
         rows = [r for r in metric_rows if _num(r.param("delay_ms")) == d]
@@ -142,7 +141,7 @@ def _fetch_panels(
         models = [
             r
             for r in rows
-            if not r.is_limit and _pos(y(r)) and _num(r.param("concurrency")) is not None
+            if not r.is_limit and _pos(r.value) and _num(r.param("concurrency")) is not None
         ]
         limits = [r for r in rows if r.is_limit and _pos(r.value)]
         if models:
@@ -164,7 +163,7 @@ def _hide_unused(axes: list[list[Axes]], used: int) -> list[Axes]:
 
 def plot_throughput(results: Results, path: Path) -> str | None:
     rows = [r for r in results.of("req_per_s") if r.value is not None]
-    panels = _fetch_panels(results, lambda r: r.value, "req/s", rows)
+    panels = _fetch_panels(rows)
     if not panels:
         return "no req_per_s figures with a concurrency to plot them against"
     nrows, ncols = _grid(len(panels))
@@ -272,7 +271,7 @@ def plot_latency(results: Results, path: Path) -> str | None:
 
 def _hbars(ax: Axes, rows: list[Row], unit: str, title: str, log: bool = True) -> None:
     rows = sorted((r for r in rows if r.value is not None and r.value > 0), key=lambda r: r.value)  # type: ignore[arg-type,return-value]
-    names = [r.label if r.scenario is None else r.label for r in rows]
+    names = [r.label for r in rows]
     ys = range(len(rows))
     ax.barh(list(ys), [r.value for r in rows], color=[_color(r.model) for r in rows])
     ax.set_yticks(list(ys), names, fontsize=8)
@@ -506,17 +505,14 @@ def _save(fig: Figure, path: Path) -> None:
     fig.savefig(path, format="png")
 
 
-#: file stem -> (what it shows, drawer)
-PLOTS: dict[str, tuple[str, Callable[[Results, Path], str | None]]] = {
-    "throughput": (
-        "throughput vs concurrency per model+client, one panel per delay",
-        plot_throughput,
-    ),
-    "latency": ("p50 and p99 latency vs concurrency", plot_latency),
-    "switching": ("switch, yield, raw switch and spawn costs", plot_switching),
-    "memory": ("memory per task vs N", plot_memory),
-    "cpu_bound": ("CPU-bound work: ratio to serial and heartbeat lag", plot_cpu_bound),
-    "eat_play": ("eat/play wall time per variant", plot_eat_play),
+#: file stem -> drawer; what each shows is report.PLOT_CAPTIONS
+PLOTS: dict[str, Callable[[Results, Path], str | None]] = {
+    "throughput": plot_throughput,
+    "latency": plot_latency,
+    "switching": plot_switching,
+    "memory": plot_memory,
+    "cpu_bound": plot_cpu_bound,
+    "eat_play": plot_eat_play,
 }
 
 
@@ -529,7 +525,7 @@ def draw_all(results: Results, out_dir: Path) -> tuple[dict[str, Path], dict[str
     drawn: dict[str, Path] = {}
     skipped: dict[str, str] = {}
     caught: list[str] = []
-    for name, (_, draw) in PLOTS.items():
+    for name, draw in PLOTS.items():
         path = out_dir / f"{name}.png"
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")

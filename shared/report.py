@@ -105,7 +105,7 @@ METRICS: dict[str, Metric] = {
     ),
 }
 
-#: extra_info keys that are never parameters
+#: extra_info keys that describe a row, never a difference between two rows of a table
 META_KEYS = frozenset(
     {
         "model",
@@ -123,7 +123,7 @@ META_KEYS = frozenset(
         "harness_overhead",
     }
 )
-#: side figures measured beside the value (never parameters)
+#: side figures measured beside the value (never used to tell two rows apart)
 FIGURE_KEYS = frozenset(
     {
         "efficiency",
@@ -191,6 +191,18 @@ _SIZE = {
     "gb": 1024**3,
 }
 _RATE = {"req/s", "rps", "requests/s", "req/sec", "reqs/s"}
+
+
+#: the report's plots (shared.plots draws them): file stem -> what it shows
+PLOT_CAPTIONS = {
+    "throughput": "Throughput vs concurrency per model+client, one panel per server delay; "
+    "dashed black = the server's own limit (wrk), dotted = ideal concurrency / delay",
+    "latency": "p50 and p99 latency vs concurrency per model+client",
+    "switching": "Switch, yield and raw switch cost per operation; spawn+join cost vs N",
+    "memory": "Memory per parked task vs N (log-log); x = a model that could not reach N",
+    "cpu_bound": "CPU-bound work: wall time relative to serial, and heartbeat lag meanwhile",
+    "eat_play": "eat/play wall time per model and variant against the serial baseline",
+}
 
 
 class ReportError(Exception):
@@ -1442,7 +1454,7 @@ def markdown(results: Results, plots: dict[str, str], not_drawn: dict[str, str])
         out.append("")
     out += ["## Plots", ""]
     for name, path in plots.items():
-        out += [f"![{name}]({path})", ""]
+        out += [f"**{PLOT_CAPTIONS.get(name, name)}**", "", f"![{name}]({path})", ""]
     if not_drawn:
         out += [f"- {name}: not drawn — {why}" for name, why in not_drawn.items()]
         out.append("")

@@ -166,6 +166,10 @@ def test_disabled_timings_keep_the_fields_and_print_one_line(saved: Saved, tmp_p
     assert [b["extra_info"]["model"] for b in data["benchmarks"]] == ["gevent", "asyncio", "thread"]
     assert all(b["stats"] is None and b["extra_info"]["value"] is None for b in data["benchmarks"])
     assert "Timings were disabled" in (report_dir / "report.md").read_text()
+    # the results.json of a report renders again, here with no figures and no plots
+    again = tmp_path / "again"
+    assert cli.main(["report", str(report_dir / "results.json"), "--out", str(again)]) == 0
+    assert (again / "report.md").read_text() == (report_dir / "report.md").read_text()
 
 
 @pytest.mark.parametrize(
