@@ -338,7 +338,8 @@ def plot_switching(results: Results, path: Path) -> str | None:
             ax.set_title("spawn_join_us: spawn + join, per task", fontsize=10)
             ax.grid(True, which="major", alpha=0.3)
             ax.legend(fontsize=8)
-    fig.suptitle("Switch and spawn cost per operation (lower is better)")
+    what = " and ".join(w for w, present in (("Switch", bars), ("spawn", spawn)) if present)
+    fig.suptitle(f"{what.capitalize()} cost per operation (lower is better)")
     _model_legend(fig, models)
     _save(fig, path)
     return None
