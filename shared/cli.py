@@ -19,6 +19,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return server.main(["--port", str(args.port)])
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from shared import report
+
+    try:
+        results = report.load_results(args.results)
+    except report.ReportError as exc:
+        print(f"switchbench report: {exc}", file=sys.stderr)
+        return 2
+    for line in report.terminal_lines(results):
+        print(line)
+    print()
+    written = report.write_report(results, results.meta["raw"], args.out)
+    for line in report.written_lines(written):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="switchbench",
@@ -37,6 +54,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one")
     serve.set_defaults(func=_cmd_serve)
+
+    rep = sub.add_parser(
+        "report",
+        help="render the comparison, plots and decision guide from a saved benchmark run",
+        description=(
+            "Read a pytest-benchmark JSON file (`pytest benchmarks/ --benchmark-json FILE`, or "
+            "the results.json of a report) and write report.md, results.json and plots."
+        ),
+    )
+    rep.add_argument("results", metavar="RESULTS.json", help="pytest-benchmark JSON file")
+    rep.add_argument(
+        "--out",
+        default="benchmark-report",
+        metavar="DIR",
+        help="output directory (default: %(default)s)",
+    )
+    rep.set_defaults(func=_cmd_report)
     return parser
 
 
