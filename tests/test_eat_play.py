@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -51,7 +51,19 @@ KIND = {
 
 CASES = [pytest.param(m, v, id=f"{m}-{v}") for (m, v) in KIND]
 
+#: OS threads: eat's thread is started first, but which thread prints first is the OS's
+#: choice; under load play's sometimes wins (seen with two CPU hogs running beside the tests)
+CONCURRENT_PLAY_FIRST = ["egon play 1", "egon eat 1", "egon play 2", "egon eat 2"]
+
 TOTAL = re.compile(r"total (\d+\.\d\d) s")
+
+
+def _may_print(model: str, variant: str | None) -> list[list[str]]:
+    """Every order a run of this variant may print (one, except for OS threads)."""
+    kind = KIND[(model, variant or VARIANTS[model][0])]
+    if model == "thread" and kind == "concurrent":
+        return [CONCURRENT, CONCURRENT_PLAY_FIRST]
+    return [ORDERS[kind]]
 
 
 def test_every_variant_is_covered() -> None:
@@ -136,36 +148,53 @@ def _get(runs: Runs, label: str) -> Run:
     return run
 
 
+#: a sleep never ends early, so one sleep after the other can never take less than this
+SERIAL_FLOOR_S = (EAT_SECONDS + PLAY_SECONDS) * SCALE
+
+
 @pytest.fixture(scope="module")
 def serial_s(runs: Runs) -> float:
     baseline = _get(runs, BASELINE).total
-    # one sleep after the other can never take less than the sum of the sleeps
-    assert baseline >= (EAT_SECONDS + PLAY_SECONDS) * SCALE
+    assert baseline >= SERIAL_FLOOR_S
     return baseline
 
 
 @pytest.mark.parametrize(("model", "variant"), CASES)
 def test_order_of_the_lines(runs: Runs, model: str, variant: str) -> None:
     lines, _ = _split(_get(runs, f"{model}-{variant}").stdout)
-    assert lines == ORDERS[KIND[(model, variant)]]
+    assert lines in _may_print(model, variant)
 
 
 @pytest.mark.parametrize(("model", "variant"), CASES)
-def test_total(runs: Runs, serial_s: float, model: str, variant: str) -> None:
+def test_total(pool: Workers, runs: Runs, serial_s: float, model: str, variant: str) -> None:
     run = _get(runs, f"{model}-{variant}")
     _, printed = _split(run.stdout)
     assert printed == pytest.approx(run.total, abs=0.006)  # the printed line is the value
-    if KIND[(model, variant)] == "concurrent":
-        assert run.total < 0.75 * serial_s, f"no faster than one after the other ({serial_s:.3f})"
-        assert run.total >= 0.9 * EAT_SECONDS * SCALE, "faster than its longest sleep"
-    else:
-        assert run.total >= 0.9 * serial_s, f"faster than one after the other ({serial_s:.3f})"
+    if KIND[(model, variant)] != "concurrent":
+        # the floor, not the measured baseline: noise only adds to the baseline
+        assert run.total >= 0.9 * SERIAL_FLOOR_S, "faster than one sleep after the other"
+        return
+    assert run.total >= 0.9 * EAT_SECONDS * SCALE, "faster than its longest sleep"
+    # A busy machine only ever slows a run down (seen: 0.6 s -> 1.26 s with two CPU hogs
+    # running), so a slow run gets two more tries; a variant that really blocks is slow in
+    # every one of them.
+    tries = [run.total]
+    while tries[-1] >= 0.75 * serial_s and len(tries) < 3:
+        tries.append(_run(pool, model, variant).total)
+    assert tries[-1] < 0.75 * serial_s, f"never faster than serial ({serial_s:.3f} s): {tries}"
+
+
+def _without_the_threads_freedom(model: str, lines: list[str]) -> list[str]:
+    """The lines, with the threads' first two put back in start order (see above)."""
+    if model == "thread" and lines[:2] == CONCURRENT_PLAY_FIRST[:2]:
+        return [lines[1], lines[0], *lines[2:]]
+    return lines
 
 
 @pytest.mark.parametrize("kind", list(ORDERS))
 def test_same_kind_prints_the_same_lines_in_every_model(runs: Runs, kind: str) -> None:
     transcripts = {
-        f"{m}-{v}": _split(_get(runs, f"{m}-{v}").stdout)[0]
+        f"{m}-{v}": _without_the_threads_freedom(m, _split(_get(runs, f"{m}-{v}").stdout)[0])
         for (m, v), k in KIND.items()
         if k == kind
     }
@@ -278,31 +307,33 @@ def _script_args(model: str, variant: str | None) -> list[str]:
     return args if variant is None else [*args, "--variant", variant]
 
 
+def _script(model: str, variant: str | None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *_script_args(model, variant)],
+        cwd=proc.ROOT,
+        env=proc.child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 @pytest.fixture(scope="module")
-def scripts() -> Iterator[dict[tuple[str, str | None], subprocess.Popen[bytes]]]:
-    """Every script run of SCRIPT_CASES, all started at once (they only check order)."""
-    started = {
-        (p.values[0], p.values[1]): proc.spawn(
-            _script_args(*p.values), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        for p in SCRIPT_CASES
-    }
-    try:
-        yield started
-    finally:
-        for p in started.values():
-            proc.stop(p)
+def scripts() -> Iterator[dict[tuple[str, str | None], Future[subprocess.CompletedProcess[str]]]]:
+    """Every script of SCRIPT_CASES, two at a time (more starting interpreters on a busy
+    2-core machine can hold a thread off the CPU for longer than QUICK's 0.1 s)."""
+    with ThreadPoolExecutor(2) as ex:
+        yield {(p.values[0], p.values[1]): ex.submit(_script, *p.values) for p in SCRIPT_CASES}
 
 
 @pytest.mark.parametrize(("model", "variant"), SCRIPT_CASES)
 def test_runs_as_a_script(scripts: dict, model: str, variant: str | None) -> None:
-    script = scripts[(model, variant)]
-    out, err = script.communicate(timeout=60)
-    assert script.returncode == 0, err.decode()
-    assert err == b""  # no warning either: a late monkey-patch would warn here
+    done = scripts[(model, variant)].result()
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no warning either: a late monkey-patch would warn here
     kind = KIND[(model, variant or VARIANTS[model][0])]
-    lines, total = _split(out.decode())
-    assert lines == ORDERS[kind]
+    lines, total = _split(done.stdout)
+    assert lines in _may_print(model, variant)
     least = EAT_SECONDS if kind == "concurrent" else EAT_SECONDS + PLAY_SECONDS
     assert total >= 0.9 * least * QUICK
 
@@ -322,24 +353,19 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    ("args", "kind"),
+    ("model", "variant"),
     [
-        # each needs the worker started its own way: the variant refuses any other
-        pytest.param(
-            ["--model", "gevent", "--variant", "unpatched"],
-            "one-after-the-other",
-            id="gevent-unpatched",
-        ),
-        pytest.param(
-            ["--model", "asyncio", "--variant", "uvloop"], "concurrent", id="asyncio-uvloop"
-        ),
-        pytest.param(["--model", "thread"], "concurrent", id="thread-default"),
+        # each needs its worker started its own way: the variant refuses any other
+        pytest.param("gevent", "unpatched", id="gevent-unpatched"),
+        pytest.param("asyncio", "uvloop", id="asyncio-uvloop"),
+        pytest.param("thread", None, id="thread-default"),
     ],
 )
-def test_cli_demo(args: list[str], kind: str) -> None:
+def test_cli_demo(model: str, variant: str | None) -> None:
+    args = ["--model", model] + ([] if variant is None else ["--variant", variant])
     done = _cli(*args, "--scale", str(QUICK))
     assert done.returncode == 0, done.stderr
-    assert _split(done.stdout)[0] == ORDERS[kind]
+    assert _split(done.stdout)[0] in _may_print(model, variant)
 
 
 @pytest.mark.parametrize(
