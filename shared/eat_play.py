@@ -11,9 +11,9 @@ process of its own kind: gevent's ``patched`` lesson is meaningless in a process
 patched, and its ``unpatched`` one in a process that did. :func:`worker_options` says which
 process each variant needs; :func:`prepare` refuses to run a variant in the wrong one.
 
-This module imports nothing but the standard library's ``argparse``, ``contextlib``,
-``sys``, ``time`` and :mod:`shared.spec`, none of which imports ``socket``, ``ssl`` or
-``threading``: the gevent demo script imports it *before* deciding whether to patch.
+This module imports only :mod:`shared.spec` and standard modules that do not import
+``socket``, ``ssl`` or ``threading``: the gevent demo script imports it *before* it decides
+whether to patch (a test checks this).
 """
 
 from __future__ import annotations

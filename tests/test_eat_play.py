@@ -298,6 +298,24 @@ def test_bad_arguments_raise_before_anything_runs(
 # --- every demo module runs as a script ------------------------------------------------------
 
 
+def test_shared_eat_play_can_be_imported_before_the_patch() -> None:
+    # the gevent script imports it to read --variant before monkey.patch_all()
+    code = (
+        "import sys, shared.eat_play; "
+        "print(sorted({'socket', 'ssl', 'threading'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=proc.ROOT,
+        env=proc.child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
+
+
 #: every variant by name, and each model's default with no --variant at all
 SCRIPT_CASES = [*CASES, *(pytest.param(m, None, id=f"{m}-default") for m in MODELS)]
 

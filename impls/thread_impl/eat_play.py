@@ -27,8 +27,9 @@ Sample runs (scale 1, real runs on a 2-core machine)::
     egon play 2
     total 3.00 s
 
-Which of the two threads prints first is the OS's choice; ``eat``'s thread starts first and
-in practice prints ``egon eat 1`` before it lets go of the interpreter.
+Which thread prints its first line first is the OS's choice: ``eat``'s thread starts first
+and nearly always prints first, but on a loaded machine ``egon play 1`` has come first. The
+gevent and asyncio versions always print in spawn order: their schedulers are FIFO.
 """
 
 from __future__ import annotations
