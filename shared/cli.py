@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from shared import spec
+from shared import eat_play, spec
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -36,6 +36,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo_eat_play(args: argparse.Namespace) -> int:
+    from shared.worker import ModelWorker, RemoteError
+
+    try:
+        variant = spec.check_variant(args.model, args.variant)
+    except ValueError as e:
+        args.parser.error(str(e))
+    # the variant runs in a worker started the way it needs (patched or not, which loop)
+    with ModelWorker(args.model, **eat_play.worker_options(args.model, variant)) as worker:
+        try:
+            reply = worker.request("eat_play.run", {"variant": variant, "scale": args.scale})
+        except RemoteError as e:
+            print(
+                f"switchbench demo eat-play: {e.remote_type}: {e.remote_message}", file=sys.stderr
+            )
+            return 1
+    sys.stdout.write(reply.stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="switchbench",
@@ -54,6 +74,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one")
     serve.set_defaults(func=_cmd_serve)
+
+    demo = sub.add_parser(
+        "demo",
+        help="run one of the seed's demos in a model's worker",
+        description="Run one of the seed's demos in a model's own worker process.",
+    )
+    demos = demo.add_subparsers(dest="demo", required=True, metavar="DEMO")
+    eat_play_parser = demos.add_parser(
+        "eat-play",
+        help="eat blocks 2 s, play 1 s: concurrently 2 s, one after the other 3 s",
+        description=(
+            "The seed's eat/play demo: prints its lines, then `total N.NN s` (measured in the "
+            "worker, start-up excluded). Output appears when the run ends."
+        ),
+    )
+    eat_play_parser.add_argument("--model", required=True, choices=spec.MODELS)
+    eat_play_parser.add_argument(
+        "--variant", help="the lesson to run; per model: " + eat_play.variants_help()
+    )
+    eat_play_parser.add_argument(
+        "--scale",
+        type=eat_play.scale_arg,
+        default=1.0,
+        help="multiply the seconds, e.g. 0.1 for a quick run (default 1)",
+    )
+    eat_play_parser.set_defaults(func=_cmd_demo_eat_play, parser=eat_play_parser)
 
     rep = sub.add_parser(
         "report",
