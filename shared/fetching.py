@@ -330,7 +330,7 @@ def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str
     parser.add_argument("--timeout", type=float, default=1.0)
     args = parser.parse_args(argv)
     clients = [args.client] if args.client else list(spec.CLIENTS[model])
-    runs = {"": args.urls}
+    runs = {f"{len(args.urls)} URLs": args.urls}
     with contextlib.ExitStack() as stack:
         if not args.urls:
             from shared.server import ServerProcess

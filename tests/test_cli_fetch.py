@@ -150,3 +150,49 @@ def test_ctrl_c_exits_130_and_leaves_no_worker(server: ServerProcess) -> None:
     assert "interrupted" in err
     _, alive = psutil.wait_procs(workers, timeout=5)
     assert alive == []
+
+
+def test_on_a_terminal_a_long_run_shows_progress_and_keeps_order_and_count(
+    server: ServerProcess,
+) -> None:
+    import pty
+
+    # 2500 URLs at -c 10 go in chunks of 1000; most are invalid URLs (instant), every 50th
+    # goes to the server, so the run is long in URLs and short in time
+    urls = [f"{server.url}/bytes/{i}" if i % 50 == 0 else f"ftp://x/{i}" for i in range(2500)]
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "shared.cli", "fetch", "--model", "gevent"]
+            + ["--client", "geventhttpclient", "-c", "10", "--urls-file", "-"],
+            cwd=ROOT,
+            env=child_env(),
+            input="\n".join(urls),
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        err = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert proc.returncode == 0, err
+    out = lines(proc.stdout)
+    assert [d["url"] for d in out] == urls
+    assert [d["nbytes"] for d in out[::50]] == list(range(0, 2500, 50))
+    assert b"\r1000/2500 URLs\r2000/2500 URLs\r2500/2500 URLs" in err
+    assert b"2500 URLs in" in err
+    assert server.stats()["count"] == 50

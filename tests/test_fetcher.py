@@ -8,6 +8,8 @@ where a test lists ``ALL_PAIRS``.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from shared import fetching
+from shared import fetching, spec
+from shared.proc import ROOT, child_env
 from shared.server import ServerProcess
 from shared.spec import FetchResult
 from shared.testing import Workers
@@ -109,7 +112,7 @@ def test_each_fault_gives_its_error_kind(
         refused: ("connect", None),
         f"{u}/delay/2000": ("timeout", None),
         f"{u}/drip?n=40&interval_ms=25": ("timeout", 200),  # fine trickle past the timeout
-        f"{u}/drip?n=3&interval_ms=300": ("timeout", 200),  # a byte, then silence past it
+        f"{u}/drip?n=2&interval_ms=450": ("timeout", 200),  # a byte, then silence past it
         f"{u}/bytes/1001": ("too-large", 200),
         f"{u}/bytes/4000000": ("too-large", 200),
         "ftp://127.0.0.1/x": ("invalid-url", None),
@@ -279,3 +282,31 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(
     started = server.stats()["count"]
     time.sleep(0.3)
     assert server.stats()["count"] == started < len(urls), "requests go on after the interrupt"
+
+
+# --- the runnable demos ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["gevent", "asyncio", "thread"])
+def test_each_fetcher_module_runs_as_a_demo(server: ServerProcess, model: str) -> None:
+    urls = [f"{server.url}/delay/0", f"{server.url}/status/503"]
+    run = subprocess.run(
+        [sys.executable, "-m", f"impls.{model}_impl.fetcher", "--timeout", "5", *urls],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # the gevent demo patches first: no MonkeyPatchWarning
+    out = run.stdout.splitlines()
+    assert len(out) == 2 * 3  # per client: a summary line and one line per URL
+    for i, client in enumerate(spec.CLIENTS[model]):
+        head, first, second = out[3 * i : 3 * i + 3]
+        assert head.startswith(f"{client}, 2 URLs: ")
+        assert head.endswith(" req/s, 1/2 ok")
+        assert first == f"     1 x {urls[0]:38} status 200, ok"
+        assert second == f"     1 x {urls[1]:38} status 503, http"
+    assert server.stats()["count"] == 4
