@@ -22,7 +22,7 @@ from shared.proc import ROOT, child_env
 from shared.server import ServerProcess
 from shared.spec import FetchResult
 from shared.testing import Workers
-from shared.worker import RemoteError, Reply
+from shared.worker import ModelWorker, RemoteError, Reply
 
 PAIRS = [
     pytest.param("gevent", "httpx", None, id="gevent-httpx"),
@@ -247,6 +247,18 @@ def test_bad_arguments_raise_value_error_before_any_io(
     with pytest.raises(RemoteError, match=message) as info:
         fetch(workers, model, client, loop, **kwargs)
     assert info.value.remote_type == "ValueError"
+    assert server.stats()["count"] == 0
+
+
+def test_the_gevent_fetcher_refuses_to_run_unpatched(server: ServerProcess) -> None:
+    # a worker of its own: importing the fetcher imports gevent, which the session's
+    # unpatched worker must not have done (test_isolation checks it)
+    with ModelWorker("gevent", patch=False) as worker, pytest.raises(RemoteError) as info:
+        worker.call(
+            "fetcher.fetch_all", urls=[server.url], concurrency=1, timeout=1, client="httpx"
+        )
+    assert info.value.remote_type == "RuntimeError"
+    assert "needs gevent.monkey.patch_all() first" in info.value.remote_message
     assert server.stats()["count"] == 0
 
 

@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 import gevent
+import gevent.monkey
 import gevent.pool
 import httpx
 from geventhttpclient import URL, HTTPClient
@@ -72,6 +73,8 @@ def fetch_all(
     plan, urls = fetching.plan(
         MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
     )
+    if not gevent.monkey.is_module_patched("socket"):  # httpx would block the whole hub
+        raise RuntimeError("the gevent fetcher needs gevent.monkey.patch_all() first")
     pool = gevent.pool.Pool(plan.concurrency)
     with _open_client(plan) as get:
         try:
