@@ -18,3 +18,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def quick(request: pytest.FixtureRequest) -> bool:
     """True under ``pytest benchmarks/ --quick``."""
     return bool(request.config.getoption("--quick"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After pytest-benchmark's tables (seconds per round): each result's own figure."""
+    from shared import bench
+
+    if bench.RECORDED:
+        terminalreporter.section("switchbench: value per operation")
+        for line in bench.summary_lines(bench.RECORDED):
+            terminalreporter.write_line(line)

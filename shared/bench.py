@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -81,6 +83,8 @@ class Timed:
     median_s: float | None
     #: the worker's no-op round trip in seconds
     roundtrip_s: float
+    #: what each timed round's call returned, in order (one element under --benchmark-disable)
+    results: tuple[Any, ...] = ()
 
     @property
     def overhead(self) -> float | None:
@@ -104,9 +108,57 @@ def time_calls(
         box.append(worker.call(fn, **kwargs))
 
     benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
+    return Timed(box[-1], _median(benchmark), rt, tuple(box[-rounds:]))
+
+
+def time_fresh_calls(
+    benchmark: Any,
+    start: Callable[[], ModelWorker],
+    fn: str,
+    kwargs: dict[str, Any],
+    *,
+    rounds: int,
+    warmup_rounds: int = 0,
+) -> Timed:
+    """Like :func:`time_calls`, but every round runs in a worker of its own.
+
+    ``start()`` returns a started worker before each round; it is closed after the round.
+    Both happen outside the timing. For what a used process would falsify: a second RSS
+    reading in the same process reuses memory the first round freed. ``roundtrip_s`` is the
+    median of the workers' no-op round trips.
+    """
+    box: list[Any] = []
+    trips: list[float] = []
+    live: list[ModelWorker] = []
+
+    def setup() -> None:
+        live.append(start())
+        trips.append(roundtrip_s(live[-1]))
+
+    def target() -> None:
+        box.append(live[-1].call(fn, **kwargs))
+
+    def teardown() -> None:
+        live.pop().close()
+
+    try:
+        benchmark.pedantic(
+            target,
+            setup=setup,
+            teardown=teardown,
+            rounds=rounds,
+            warmup_rounds=warmup_rounds,
+            iterations=1,
+        )
+    finally:
+        for w in live:  # under --benchmark-disable, pedantic calls no teardown
+            w.close()
+    return Timed(box[-1], _median(benchmark), statistics.median(trips), tuple(box[-rounds:]))
+
+
+def _median(benchmark: Any) -> float | None:
     stats = getattr(benchmark, "stats", None)
-    median = stats.stats.median if stats is not None else None
-    return Timed(box[-1], median, rt)
+    return stats.stats.median if stats is not None else None
 
 
 def record(
@@ -144,4 +196,37 @@ def record(
         info["harness_overhead"] = timed.overhead
     info["versions"] = versions()
     info["machine"] = machine()
+    RECORDED.append({"group": getattr(benchmark, "group", None), "name": benchmark.name, **info})
     return info
+
+
+#: every ``record`` of this session, in order (for :func:`summary_lines`)
+RECORDED: list[dict[str, Any]] = []
+
+
+def summary_lines(records: list[dict[str, Any]]) -> list[str]:
+    """One small table per benchmark group: the per-operation ``value`` of each model, which
+    pytest-benchmark's own table (seconds per round) does not show."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault(r["group"] or r["metric"], []).append(r)
+    lines = []
+    for group, rows in groups.items():
+        lines.append(f"-- {group} ({rows[0]['unit']}) " + "-" * max(0, 60 - len(group)))
+        for r in sorted(rows, key=lambda r: (r["value"] is None, r["value"] or 0.0)):
+            overhead = r.get("harness_overhead")
+            over = "" if overhead is None else f"harness {overhead:.2%}"
+            inner = r.get("in_worker_value")
+            inner_s = "" if inner is None else f"in-worker {_fmt(inner)}"
+            label = f"{r['model']}/{r['variant']}"
+            lines.append(
+                f"  {label:<26} {_fmt(r['value']):>9}  {inner_s:<19} {over:<15}"
+                f" {r.get('note') or ''}".rstrip()
+            )
+    return lines
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
