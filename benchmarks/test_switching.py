@@ -85,29 +85,26 @@ RSS_MODELS = [
     pytest.param("thread", "threads", id="thread"),
 ]
 
-#: timed rounds (after one warm-up round); --quick: the second figure
-ROUNDS = (10, 3)
-SPAWN_ROUNDS = (5, 3)
-#: RSS rounds, each in a fresh worker, by n (threads at 10,000 take ~15 s a round here)
-RSS_ROUNDS = {1_000: (3, 2), 10_000: (2, 1), 100_000: (1, 1)}
-#: --quick measures spawn and RSS at the smallest n only
-QUICK_MAX_N = 1_000
 
-
-def _pick(pair: tuple[int, int], quick: bool) -> int:
-    return pair[1] if quick else pair[0]
-
-
-def _per_op(timed: bench.Timed, ops: int, scale: float) -> tuple[float | None, float | None]:
-    """(median round / ops, median in-worker elapsed / ops), both times ``scale``."""
-    value = None if timed.median_s is None else timed.median_s / ops * scale
+def _per_op(timed: bench.Timed, ops: int, scale: float) -> dict[str, float | None]:
+    """``value`` (median round / ops) and, beside it, ``best_value`` (fastest round / ops: the
+    least disturbed on a busy machine) and ``in_worker_value`` (the median in-worker
+    ``perf_counter`` time / ops: no harness, no set-up), all times ``scale``."""
     inner = statistics.median(r["elapsed_s"] for r in timed.results) / ops * scale
-    return value, inner
+    return {
+        "value": None if timed.median_s is None else timed.median_s / ops * scale,
+        "best_value": None if timed.min_s is None else timed.min_s / ops * scale,
+        "in_worker_value": inner,
+    }
+
+
+def _rounds(quick: bool) -> int:
+    return switching.rounds(switching.ROUNDS, quick)
 
 
 def _skip_large_when_quick(n: int, quick: bool) -> None:
-    if quick and n > QUICK_MAX_N:
-        pytest.skip(f"--quick measures n <= {QUICK_MAX_N} only")
+    if quick and n > switching.QUICK_MAX_N:
+        pytest.skip(f"--quick measures n <= {switching.QUICK_MAX_N} only")
 
 
 @pytest.mark.benchmark(group="switch_ns")
@@ -118,22 +115,25 @@ def test_switch_ns(
     n = switching.HANDOFFS_QUICK if quick else switching.HANDOFFS
     worker = workers.get(model, **options)
     timed = bench.time_calls(
-        benchmark, worker, "switching.ping_pong", {"n": n}, rounds=_pick(ROUNDS, quick)
+        benchmark,
+        worker,
+        "switching.ping_pong",
+        {"n": n},
+        rounds=_rounds(quick),
     )
     assert timed.result["handoffs"] == n
-    value, inner = _per_op(timed, n, 1e9)
+    figures = _per_op(timed, n, 1e9)
     bench.record(
         benchmark,
         model=model,
         variant=variant,
         scenario="switching",
         metric="switch_ns",
-        value=value,
         unit="ns",
         timed=timed,
         n=n,
-        primitive=f"{model}.Event ping-pong" if model != "thread" else "threading.Event ping-pong",
-        in_worker_value=inner,
+        primitive=f"{switching.EVENT_CLASSES[model]} ping-pong",
+        **figures,
     )
 
 
@@ -145,10 +145,14 @@ def test_yield_ns(
     n = switching.HANDOFFS_QUICK if quick else switching.HANDOFFS
     worker = workers.get(model, **options)
     timed = bench.time_calls(
-        benchmark, worker, "switching.yield_loop", {"n": n}, rounds=_pick(ROUNDS, quick)
+        benchmark,
+        worker,
+        "switching.yield_loop",
+        {"n": n},
+        rounds=_rounds(quick),
     )
     assert timed.result["yields"] == n
-    value, inner = _per_op(timed, n, 1e9)
+    figures = _per_op(timed, n, 1e9)
     note = None
     if model == "thread":
         note = (
@@ -161,13 +165,12 @@ def test_yield_ns(
         variant=variant,
         scenario="switching",
         metric="yield_ns",
-        value=value,
         unit="ns",
         timed=timed,
         n=n,
         primitive=timed.result["call"],
         peer_switch_ratio=statistics.median(r["peer_switch_ratio"] for r in timed.results),
-        in_worker_value=inner,
+        **figures,
         note=note,
     )
 
@@ -184,21 +187,20 @@ def test_raw_switch_ns(
         worker,
         "switching.raw_switch",
         {"n": n, "kind": kind},
-        rounds=_pick(ROUNDS, quick),
+        rounds=_rounds(quick),
     )
     assert timed.result["transfers"] == n
-    value, inner = _per_op(timed, n, 1e9)
+    figures = _per_op(timed, n, 1e9)
     bench.record(
         benchmark,
         model=model,
         variant=kind,
         scenario="switching",
         metric="raw_switch_ns",
-        value=value,
         unit="ns",
         timed=timed,
         n=n,
-        in_worker_value=inner,
+        **figures,
     )
 
 
@@ -220,24 +222,23 @@ def _spawn(
         worker,
         "switching.spawn_join",
         {"n": n, "repeat": repeat, "variant": spawn_variant},
-        rounds=_pick(SPAWN_ROUNDS, quick),
+        rounds=switching.rounds(switching.SPAWN_ROUNDS, quick),
     )
     assert timed.result["tasks"] == n * repeat
-    value, inner = _per_op(timed, n * repeat, 1e6)
+    figures = _per_op(timed, n * repeat, 1e6)
     bench.record(
         benchmark,
         model=model,
         variant=variant,
         scenario="switching",
         metric="spawn_join_us",
-        value=value,
         unit="us",
         timed=timed,
         n=n,
         repeat=repeat,
         mechanism=spawn_variant,
         pool_workers=switching.POOL_WORKERS if spawn_variant == "thread-pool" else None,
-        in_worker_value=inner,
+        **figures,
     )
 
 
@@ -276,7 +277,7 @@ def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
         lambda: ModelWorker(model).start(),
         "switching.parked_rss",
         {"n": n},
-        rounds=_pick(RSS_ROUNDS[n], quick),
+        rounds=switching.rounds(switching.RSS_ROUNDS[n], quick),
     )
     figures = [r["kib_per_task"] for r in timed.results]
     refused = [r["note"] for r in timed.results if r["kib_per_task"] is None]

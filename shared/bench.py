@@ -85,6 +85,8 @@ class Timed:
     roundtrip_s: float
     #: what each timed round's call returned, in order (one element under --benchmark-disable)
     results: tuple[Any, ...] = ()
+    #: the fastest round in seconds (the least disturbed one on a busy machine), or None
+    min_s: float | None = None
 
     @property
     def overhead(self) -> float | None:
@@ -108,7 +110,9 @@ def time_calls(
         box.append(worker.call(fn, **kwargs))
 
     benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
-    return Timed(box[-1], _median(benchmark), rt, tuple(box[-rounds:]))
+    return Timed(
+        box[-1], _stat(benchmark, "median"), rt, tuple(box[-rounds:]), _stat(benchmark, "min")
+    )
 
 
 def time_fresh_calls(
@@ -153,12 +157,20 @@ def time_fresh_calls(
     finally:
         for w in live:  # under --benchmark-disable, pedantic calls no teardown
             w.close()
-    return Timed(box[-1], _median(benchmark), statistics.median(trips), tuple(box[-rounds:]))
+    median_rt = statistics.median(trips)
+    return Timed(
+        box[-1],
+        _stat(benchmark, "median"),
+        median_rt,
+        tuple(box[-rounds:]),
+        _stat(benchmark, "min"),
+    )
 
 
-def _median(benchmark: Any) -> float | None:
+def _stat(benchmark: Any, name: str) -> float | None:
+    """A statistic of the timed rounds, or None when timing is off (--benchmark-disable)."""
     stats = getattr(benchmark, "stats", None)
-    return stats.stats.median if stats is not None else None
+    return getattr(stats.stats, name) if stats is not None else None
 
 
 def record(
@@ -192,6 +204,7 @@ def record(
     )
     if timed is not None:
         info["round_median_s"] = timed.median_s
+        info["round_min_s"] = timed.min_s
         info["harness_roundtrip_s"] = timed.roundtrip_s
         info["harness_overhead"] = timed.overhead
     info["versions"] = versions()
@@ -216,11 +229,13 @@ def summary_lines(records: list[dict[str, Any]]) -> list[str]:
         for r in sorted(rows, key=lambda r: (r["value"] is None, r["value"] or 0.0)):
             overhead = r.get("harness_overhead")
             over = "" if overhead is None else f"harness {overhead:.2%}"
+            best = r.get("best_value")
+            best_s = "" if best is None else f"best {_fmt(best)}"
             inner = r.get("in_worker_value")
             inner_s = "" if inner is None else f"in-worker {_fmt(inner)}"
             label = f"{r['model']}/{r['variant']}"
             lines.append(
-                f"  {label:<26} {_fmt(r['value']):>9}  {inner_s:<19} {over:<15}"
+                f"  {label:<26} {_fmt(r['value']):>9}  {best_s:<14} {inner_s:<19} {over:<15}"
                 f" {r.get('note') or ''}".rstrip()
             )
     return lines

@@ -52,6 +52,13 @@ SPAWN_VARIANTS: dict[str, tuple[str, ...]] = {
     "thread": ("thread", "thread-pool"),
 }
 
+#: the Event each model's ``ping_pong`` hands off through (``switch_ns``)
+EVENT_CLASSES: dict[str, str] = {
+    "gevent": "gevent.event.Event",
+    "asyncio": "asyncio.Event",
+    "thread": "threading.Event",
+}
+
 #: what ``yield_loop`` calls in each model (``yield_ns``)
 YIELD_CALLS: dict[str, str] = {
     "gevent": "gevent.sleep(0)",
@@ -75,7 +82,7 @@ RAW_SWITCHES = 1_000_000
 RAW_SWITCHES_QUICK = 400_000
 #: tasks per ``spawn_join_us`` round: a batch of ``n`` is repeated ``repeat_for(n)`` times
 SPAWN_SIZES: tuple[int, ...] = (1_000, 10_000)
-SPAWN_TASKS_PER_ROUND = 10_000
+SPAWN_TASKS_PER_ROUND = 5_000
 SPAWN_TASKS_PER_ROUND_QUICK = 3_000
 #: parked tasks for ``rss_kib_per_task``
 RSS_SIZES: tuple[int, ...] = (1_000, 10_000, 100_000)
@@ -83,9 +90,22 @@ RSS_SIZES: tuple[int, ...] = (1_000, 10_000, 100_000)
 #: (the hub or the loop, first-use allocations) that would otherwise be charged to ``n``
 WARM_TASKS = 100
 
+#: timed rounds after one warm-up round, (default, --quick), for switch, yield and raw
+ROUNDS = (10, 3)
+SPAWN_ROUNDS = (4, 3)
+#: RSS rounds, each in a fresh worker (no warm-up round: the warm tasks are its warm-up), by
+#: n; RSS barely varies between fresh processes, and threads at 10,000 take ~15 s a round
+RSS_ROUNDS = {1_000: (3, 2), 10_000: (1, 1), 100_000: (1, 1)}
+#: --quick measures spawn and RSS at this n only
+QUICK_MAX_N = 1_000
+
 #: upper bounds on any argument, so that a typo cannot start an endless loop
 MAX_HANDOFFS = 50_000_000
 MAX_TASKS = 1_000_000
+
+
+def rounds(pair: tuple[int, int], quick: bool) -> int:
+    return pair[1] if quick else pair[0]
 
 
 def repeat_for(n: int, quick: bool = False) -> int:
