@@ -6,8 +6,8 @@ does, and never shares a process with the others), measures the same primitives 
 sizes and rounds as the benchmarks (``shared.switching``): a warm-up round, then the median
 of the timed rounds divided by the operations in a round. The raw switches carry a value that
 grows by one per round trip, as in the benchmarks (it proves the switches happened; at
-~50 ns a transfer, that addition is part of the figure on both sides). RSS: every round in a new process,
-100 warm tasks parked first, as in the benchmarks.
+~50 ns a transfer, that addition is part of the figure on both sides). RSS: every round in a
+new process, 100 warm tasks parked first, as in the benchmarks.
 
 Run from the repository root::
 
