@@ -25,6 +25,7 @@ and rounds), then a block in a fresh standalone process, and so on; it prints th
 each side and the median of the K paired ratios::
 
     python benchmarks/standalone_switching.py --quick --paired 3
+    python benchmarks/standalone_switching.py --paired 3 --only spawn_join_us  # default sizes
 """
 
 from __future__ import annotations
@@ -316,8 +317,8 @@ def _job(metric: str, n: int, rounds: int, model: str, variant: str, **more: Any
     return {"metric": metric, "n": n, "rounds": rounds, "key": label, **more}
 
 
-def plan(quick: bool) -> dict[tuple[str, str | None], list[dict[str, Any]]]:
-    """The timed jobs of each (model, loop) process."""
+def plan(quick: bool, only: str = "") -> dict[tuple[str, str | None], list[dict[str, Any]]]:
+    """The timed jobs of each (model, loop) process (those whose key contains ``only``)."""
     rounds = switching.rounds(switching.ROUNDS, quick)
     spawn_rounds = switching.rounds(switching.SPAWN_ROUNDS, quick)
     handoffs = switching.HANDOFFS_QUICK if quick else switching.HANDOFFS
@@ -339,7 +340,7 @@ def plan(quick: bool) -> dict[tuple[str, str | None], list[dict[str, Any]]]:
                 todo.append(
                     _job("spawn_join_us", n, spawn_rounds, model, label, kind=mech, repeat=repeat)
                 )
-    return jobs
+    return {proc: [j for j in todo if only in j["key"]] for proc, todo in jobs.items()}
 
 
 Figures = dict[str, float | None]  # {"value": median-based, "best": fastest round}
@@ -351,9 +352,11 @@ def run_process(model: str, args: dict[str, Any]) -> dict[str, Figures]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(quick: bool) -> dict[str, Figures]:
+def measure(quick: bool, only: str = "") -> dict[str, Figures]:
     results: dict[str, Figures] = {}
-    for (model, loop), jobs in plan(quick).items():
+    for (model, loop), jobs in plan(quick, only).items():
+        if not jobs:
+            continue
         args: dict[str, Any] = {"jobs": jobs, "pool_workers": switching.POOL_WORKERS}
         if loop:
             args["loop"] = loop
@@ -366,6 +369,8 @@ def measure(quick: bool) -> dict[str, Figures]:
             continue
         for model, _, variant in [r for r in EVENT_RUNS if r[1] is None]:
             k = key("rss_kib_per_task", n, model, variant)
+            if only not in k:
+                continue
             if model == "thread" and n + switching.WARM_TASKS > switching.MAX_THREADS:
                 results[k] = {"value": None, "best": None}  # over the thread cap: not attempted
                 continue
@@ -389,13 +394,15 @@ def _harness_call(job: dict[str, Any]) -> tuple[str, dict[str, Any], int, float]
     return "switching.spawn_join", kwargs, n * job["repeat"], 1e6
 
 
-def paired(quick: bool, pairs: int) -> None:
+def paired(quick: bool, pairs: int, only: str = "") -> None:
     """Alternate harness blocks and standalone blocks per figure; print the paired ratios."""
     from shared.worker import ModelWorker
 
     print(f"{'figure (median round / ops)':<48} {'harness':>9} {'standalone':>10} {'ratio':>6}"
           f" {'min':>5} {'max':>5}")  # fmt: skip
-    for (model, loop), jobs in plan(quick).items():
+    for (model, loop), jobs in plan(quick, only).items():
+        if not jobs:
+            continue
         with ModelWorker(model, loop=loop) as w:
             for job in jobs:
                 fn, kwargs, ops, scale = _harness_call(job)
@@ -446,13 +453,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--compare", type=Path, help="a pytest --benchmark-json file")
     parser.add_argument("--paired", type=int, metavar="K", help="K harness/standalone pairs")
+    parser.add_argument("--only", default="", help="figures whose name contains this text")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     if args.paired:
-        paired(args.quick, args.paired)
+        paired(args.quick, args.paired, args.only)
         print(f"(paired total {time.perf_counter() - t0:.0f} s)")
         return
-    results = measure(args.quick)
+    results = measure(args.quick, args.only)
     bench = from_benchmark_json(args.compare) if args.compare else {}
     head = f"{'figure (median round / ops; best = fastest round)':<48} {'standalone':>10}"
     if args.compare:

@@ -290,7 +290,7 @@ def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
         metric="rss_kib_per_task",
         value=None if refused else statistics.median(figures),
         unit="KiB",
-        timed=timed,
+        timed=None if refused else timed,  # a refusal's round is a trivial call, not a figure
         n=n,
         rounds_kib=figures,
         warm_tasks=switching.WARM_TASKS,

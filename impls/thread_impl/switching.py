@@ -20,15 +20,16 @@ Read first: ``shared/switching.py`` (sizes, checks, limits, results), then this 
 ``impls/gevent_impl/switching.py`` and ``impls/asyncio_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 
-Sample run (a shared 2-core machine; expect noise)::
+Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in a fresh
+process, where it reads a little higher)::
 
     $ python -m impls.thread_impl.switching --quick
-    switch_ns           12716 ns  Event ping-pong
-    yield_ns            30250 ns  time.sleep(0) (the other task ran next 63% of the time)
-    spawn_join_us       151.3 us  thread, n=1000
-    spawn_join_us        18.9 us  thread-pool, n=1000
-    rss_kib             13.12 KiB  per parked task, n=1000
-    (thread, pid 4244; RSS figures after the first may reuse freed memory)
+    switch_ns           14386 ns  Event ping-pong
+    yield_ns            30005 ns  time.sleep(0) (the other task ran next 68% of the time)
+    spawn_join_us       101.7 us  thread, n=1000
+    spawn_join_us        22.0 us  thread-pool, n=1000
+    rss_kib             13.33 KiB  per parked task, n=1000
+    (thread, pid 6673; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def spawn_join(n: int, repeat: int = 1, variant: str | None = None) -> dict[str,
     ran: list[None] = []
 
     def task() -> None:
-        ran.append(None)  # one bytecode under the GIL: safe from any thread
+        ran.append(None)  # list.append is atomic under the GIL: safe from any thread
 
     t0 = clock()
     for _ in range(repeat):
