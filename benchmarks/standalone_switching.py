@@ -321,8 +321,8 @@ def plan(quick: bool, only: str = "") -> dict[tuple[str, str | None], list[dict[
     """The timed jobs of each (model, loop) process (those whose key contains ``only``)."""
     rounds = switching.rounds(switching.ROUNDS, quick)
     spawn_rounds = switching.rounds(switching.SPAWN_ROUNDS, quick)
-    handoffs = switching.HANDOFFS_QUICK if quick else switching.HANDOFFS
-    raw_n = switching.RAW_SWITCHES_QUICK if quick else switching.RAW_SWITCHES
+    handoffs = switching.HANDOFFS
+    raw_n = switching.RAW_SWITCHES
     jobs: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     for model, loop, variant in EVENT_RUNS:
         todo = jobs.setdefault((model, loop), [])
@@ -336,7 +336,7 @@ def plan(quick: bool, only: str = "") -> dict[tuple[str, str | None], list[dict[
                 continue
             for mech in switching.SPAWN_VARIANTS[model]:
                 label = "thread-pool" if mech == "thread-pool" else variant
-                repeat = switching.repeat_for(n, quick)
+                repeat = switching.repeat_for(n)
                 todo.append(
                     _job("spawn_join_us", n, spawn_rounds, model, label, kind=mech, repeat=repeat)
                 )

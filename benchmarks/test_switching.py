@@ -112,7 +112,7 @@ def _skip_large_when_quick(n: int, quick: bool) -> None:
 def test_switch_ns(
     benchmark: Any, workers: Workers, quick: bool, model: str, options: dict, variant: str
 ) -> None:
-    n = switching.HANDOFFS_QUICK if quick else switching.HANDOFFS
+    n = switching.HANDOFFS
     worker = workers.get(model, **options)
     timed = bench.time_calls(
         benchmark,
@@ -142,7 +142,7 @@ def test_switch_ns(
 def test_yield_ns(
     benchmark: Any, workers: Workers, quick: bool, model: str, options: dict, variant: str
 ) -> None:
-    n = switching.HANDOFFS_QUICK if quick else switching.HANDOFFS
+    n = switching.HANDOFFS
     worker = workers.get(model, **options)
     timed = bench.time_calls(
         benchmark,
@@ -180,7 +180,7 @@ def test_yield_ns(
 def test_raw_switch_ns(
     benchmark: Any, workers: Workers, quick: bool, model: str, kind: str
 ) -> None:
-    n = switching.RAW_SWITCHES_QUICK if quick else switching.RAW_SWITCHES
+    n = switching.RAW_SWITCHES
     worker = workers.get(model)
     timed = bench.time_calls(
         benchmark,
@@ -215,7 +215,7 @@ def _spawn(
     variant: str,
 ) -> None:
     _skip_large_when_quick(n, quick)
-    repeat = switching.repeat_for(n, quick)
+    repeat = switching.repeat_for(n)
     worker = workers.get(model, **options)
     timed = bench.time_calls(
         benchmark,

@@ -71,19 +71,17 @@ YIELD_CALLS: dict[str, str] = {
 POOL_WORKERS = 8
 
 # --- sizes of a benchmark round ----------------------------------------------------------
-# A round must be long against the harness's no-op round trip (~0.1-0.2 ms here) so that it
-# stays under 1 % of the round: >= 20 ms, aim for 50 ms and more on the fastest model.
+# A round must be long against the harness's no-op round trip (~0.1 ms here) so that it stays
+# under 1 % of the round: >= 20 ms on the fastest model (uvloop's sleep(0) is ~1.2 us here, a
+# generator's next() ~35 ns). --quick keeps these sizes and runs fewer rounds.
 
-#: one-way handoffs per round for ``switch_ns`` and ``yield_ns`` (--quick: the second)
+#: one-way handoffs per round for ``switch_ns`` and ``yield_ns``
 HANDOFFS = 20_000
-HANDOFFS_QUICK = 10_000
 #: one-way transfers per round for ``raw_switch_ns``
 RAW_SWITCHES = 1_000_000
-RAW_SWITCHES_QUICK = 400_000
 #: tasks per ``spawn_join_us`` round: a batch of ``n`` is repeated ``repeat_for(n)`` times
 SPAWN_SIZES: tuple[int, ...] = (1_000, 10_000)
 SPAWN_TASKS_PER_ROUND = 5_000
-SPAWN_TASKS_PER_ROUND_QUICK = 3_000
 #: parked tasks for ``rss_kib_per_task``
 RSS_SIZES: tuple[int, ...] = (1_000, 10_000, 100_000)
 #: tasks parked before the first RSS reading; they stay parked, and absorb the one-off costs
@@ -108,10 +106,9 @@ def rounds(pair: tuple[int, int], quick: bool) -> int:
     return pair[1] if quick else pair[0]
 
 
-def repeat_for(n: int, quick: bool = False) -> int:
+def repeat_for(n: int) -> int:
     """How many batches of ``n`` tasks one ``spawn_join_us`` round runs."""
-    per_round = SPAWN_TASKS_PER_ROUND_QUICK if quick else SPAWN_TASKS_PER_ROUND
-    return max(1, per_round // n)
+    return max(1, SPAWN_TASKS_PER_ROUND // n)
 
 
 # --- limits: can this machine hold n parked tasks? -----------------------------------------
@@ -353,7 +350,7 @@ def demo_args(model: str, argv: list[str] | None = None) -> argparse.Namespace:
         prog=f"python -m impls.{model}_impl.switching",
         description=f"Switch, yield, spawn and memory costs of the {model} model, measured once.",
     )
-    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--quick", action="store_true", help="spawn and RSS at n=1000 only")
     if model == "asyncio":
         parser.add_argument("--loop", choices=spec.LOOPS, default="asyncio")
     return parser.parse_args(argv)
@@ -369,21 +366,19 @@ def demo(
     parked_rss: Callable[..., dict[str, Any]],
 ) -> None:
     """Run each measurement once and print one line per figure (in-process timing)."""
-    handoffs = HANDOFFS_QUICK if quick else HANDOFFS
-    r = ping_pong(handoffs)
-    print(f"switch_ns      {r['elapsed_s'] / handoffs * 1e9:10.0f} ns  Event ping-pong")
-    r = yield_loop(handoffs)
+    r = ping_pong(HANDOFFS)
+    print(f"switch_ns      {r['elapsed_s'] / HANDOFFS * 1e9:10.0f} ns  Event ping-pong")
+    r = yield_loop(HANDOFFS)
     print(
-        f"yield_ns       {r['elapsed_s'] / handoffs * 1e9:10.0f} ns  {r['call']}"
+        f"yield_ns       {r['elapsed_s'] / HANDOFFS * 1e9:10.0f} ns  {r['call']}"
         f" (the other task ran next {r['peer_switch_ratio']:.0%} of the time)"
     )
-    raw = RAW_SWITCHES_QUICK if quick else RAW_SWITCHES
     for kind in RAW_KINDS[model]:
-        r = raw_switch(raw, kind)
-        print(f"raw_switch_ns  {r['elapsed_s'] / raw * 1e9:10.0f} ns  {kind}")
+        r = raw_switch(RAW_SWITCHES, kind)
+        print(f"raw_switch_ns  {r['elapsed_s'] / RAW_SWITCHES * 1e9:10.0f} ns  {kind}")
     for n in SPAWN_SIZES[:1] if quick else SPAWN_SIZES:
         for variant in SPAWN_VARIANTS[model]:
-            repeat = repeat_for(n, quick)
+            repeat = repeat_for(n)
             r = spawn_join(n, repeat, variant)
             per = r["elapsed_s"] / (n * repeat) * 1e6
             print(f"spawn_join_us  {per:10.1f} us  {variant}, n={n}")
