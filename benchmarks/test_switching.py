@@ -37,9 +37,15 @@ virtual memory each, of which RSS counts only the touched pages, which is what a
 (the kernel's own per-thread memory is not in RSS). Where ``n`` threads cannot be started
 here (caps and limits in ``shared.switching.thread_room``), ``value`` is None with a ``note``.
 
-Run: ``pytest benchmarks/ -k "switch or yield or spawn or rss"`` (add ``--quick`` for fewer
-rounds and smaller sizes). ``python benchmarks/standalone_switching.py`` measures the same
-primitives without the harness, for comparison.
+Run: ``pytest benchmarks/ -k "switch or yield or spawn or rss"`` (~1-1.5 min on 2 idle cores;
+``--quick``: fewer rounds, spawn and RSS at n=1,000 only, ~20 s). Besides pytest-benchmark's
+tables (seconds per round; every model in a group does the same work per round, so they
+compare side by side) the run ends with each result's own figure per operation.
+``python benchmarks/standalone_switching.py`` measures the same primitives without the
+harness, for comparison; on a shared machine use its ``--paired`` mode (see its docstring).
+
+Noise: this machine is shared, and the same figure can move by x2 between two minutes.
+``best_value`` (the fastest round) sits beside ``value``; compare runs made close together.
 """
 
 from __future__ import annotations

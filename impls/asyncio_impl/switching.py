@@ -16,21 +16,21 @@ Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in
 process, where it reads a little higher)::
 
     $ python -m impls.asyncio_impl.switching --quick
-    switch_ns            4623 ns  Event ping-pong
-    yield_ns             2424 ns  asyncio.sleep(0) (the other task ran next 100% of the time)
-    raw_switch_ns         129 ns  coroutine-send
-    raw_switch_ns          37 ns  generator-next
-    spawn_join_us         5.9 us  task-group, n=1000
+    switch_ns            4567 ns  Event ping-pong
+    yield_ns             2540 ns  asyncio.sleep(0) (the other task ran next 100% of the time)
+    raw_switch_ns          95 ns  coroutine-send
+    raw_switch_ns          32 ns  generator-next
+    spawn_join_us         5.3 us  task-group, n=1000
     rss_kib              0.93 KiB  per parked task, n=1000
-    (asyncio, pid 6672; RSS figures after the first may reuse freed memory)
+    (asyncio, pid 16336; RSS figures after the first may reuse freed memory)
     $ python -m impls.asyncio_impl.switching --quick --loop uvloop
-    switch_ns            2726 ns  Event ping-pong
-    yield_ns             1152 ns  asyncio.sleep(0) (the other task ran next 100% of the time)
-    raw_switch_ns          92 ns  coroutine-send
-    raw_switch_ns          35 ns  generator-next
-    spawn_join_us         3.8 us  task-group, n=1000
-    rss_kib              0.94 KiB  per parked task, n=1000
-    (asyncio, pid 10808; RSS figures after the first may reuse freed memory)
+    switch_ns            4809 ns  Event ping-pong
+    yield_ns             2561 ns  asyncio.sleep(0) (the other task ran next 100% of the time)
+    raw_switch_ns         188 ns  coroutine-send
+    raw_switch_ns          60 ns  generator-next
+    spawn_join_us         5.5 us  task-group, n=1000
+    rss_kib              0.88 KiB  per parked task, n=1000
+    (asyncio, pid 22584; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations

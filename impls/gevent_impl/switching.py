@@ -14,12 +14,12 @@ Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in
 process, where it reads a little higher)::
 
     $ python -m impls.gevent_impl.switching --quick
-    switch_ns            2974 ns  Event ping-pong
-    yield_ns             1841 ns  gevent.sleep(0) (the other task ran next 100% of the time)
-    raw_switch_ns         300 ns  greenlet
-    spawn_join_us        20.8 us  spawn, n=1000
-    rss_kib              7.51 KiB  per parked task, n=1000
-    (gevent, pid 6671; RSS figures after the first may reuse freed memory)
+    switch_ns            4786 ns  Event ping-pong
+    yield_ns             3698 ns  gevent.sleep(0) (the other task ran next 100% of the time)
+    raw_switch_ns         383 ns  greenlet
+    spawn_join_us        26.8 us  spawn, n=1000
+    rss_kib              6.74 KiB  per parked task, n=1000
+    (gevent, pid 16234; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations  # a compiler directive, not an import: safe before the patch

@@ -24,12 +24,12 @@ Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in
 process, where it reads a little higher)::
 
     $ python -m impls.thread_impl.switching --quick
-    switch_ns           14386 ns  Event ping-pong
-    yield_ns            30005 ns  time.sleep(0) (the other task ran next 68% of the time)
-    spawn_join_us       101.7 us  thread, n=1000
-    spawn_join_us        22.0 us  thread-pool, n=1000
-    rss_kib             13.33 KiB  per parked task, n=1000
-    (thread, pid 6673; RSS figures after the first may reuse freed memory)
+    switch_ns           19222 ns  Event ping-pong
+    yield_ns            34553 ns  time.sleep(0) (the other task ran next 83% of the time)
+    spawn_join_us       184.4 us  thread, n=1000
+    spawn_join_us        18.2 us  thread-pool, n=1000
+    rss_kib             13.36 KiB  per parked task, n=1000
+    (thread, pid 16337; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations
