@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -81,6 +83,10 @@ class Timed:
     median_s: float | None
     #: the worker's no-op round trip in seconds
     roundtrip_s: float
+    #: what each timed round's call returned, in order (one element under --benchmark-disable)
+    results: tuple[Any, ...] = ()
+    #: the fastest round in seconds (the least disturbed one on a busy machine), or None
+    min_s: float | None = None
 
     @property
     def overhead(self) -> float | None:
@@ -104,9 +110,67 @@ def time_calls(
         box.append(worker.call(fn, **kwargs))
 
     benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
+    return Timed(
+        box[-1], _stat(benchmark, "median"), rt, tuple(box[-rounds:]), _stat(benchmark, "min")
+    )
+
+
+def time_fresh_calls(
+    benchmark: Any,
+    start: Callable[[], ModelWorker],
+    fn: str,
+    kwargs: dict[str, Any],
+    *,
+    rounds: int,
+    warmup_rounds: int = 0,
+) -> Timed:
+    """Like :func:`time_calls`, but every round runs in a worker of its own.
+
+    ``start()`` returns a started worker before each round; it is closed after the round.
+    Both happen outside the timing. For what a used process would falsify: a second RSS
+    reading in the same process reuses memory the first round freed. ``roundtrip_s`` is the
+    median of the workers' no-op round trips.
+    """
+    box: list[Any] = []
+    trips: list[float] = []
+    live: list[ModelWorker] = []
+
+    def setup() -> None:
+        live.append(start())
+        trips.append(roundtrip_s(live[-1]))
+
+    def target() -> None:
+        box.append(live[-1].call(fn, **kwargs))
+
+    def teardown() -> None:
+        live.pop().close()
+
+    try:
+        benchmark.pedantic(
+            target,
+            setup=setup,
+            teardown=teardown,
+            rounds=rounds,
+            warmup_rounds=warmup_rounds,
+            iterations=1,
+        )
+    finally:
+        for w in live:  # under --benchmark-disable, pedantic calls no teardown
+            w.close()
+    median_rt = statistics.median(trips)
+    return Timed(
+        box[-1],
+        _stat(benchmark, "median"),
+        median_rt,
+        tuple(box[-rounds:]),
+        _stat(benchmark, "min"),
+    )
+
+
+def _stat(benchmark: Any, name: str) -> float | None:
+    """A statistic of the timed rounds, or None when timing is off (--benchmark-disable)."""
     stats = getattr(benchmark, "stats", None)
-    median = stats.stats.median if stats is not None else None
-    return Timed(box[-1], median, rt)
+    return getattr(stats.stats, name) if stats is not None else None
 
 
 def record(
@@ -140,6 +204,7 @@ def record(
     )
     if timed is not None:
         info["round_median_s"] = timed.median_s
+        info["round_min_s"] = timed.min_s
         info["harness_roundtrip_s"] = timed.roundtrip_s
         info["harness_overhead"] = timed.overhead
     info["versions"] = versions()

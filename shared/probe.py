@@ -132,3 +132,22 @@ def _live_things() -> dict[str, Any]:
             1 for o in gc.get_objects() if isinstance(o, Greenlet) and not o.dead
         )
     return facts
+
+
+def threads_alive() -> int:
+    """How many threads this worker runs (greenlets too, in a patched gevent worker)."""
+    import threading
+
+    return threading.active_count()
+
+
+def limit_address_space(extra_mib: int) -> int:
+    """Cap this worker's address space at its current size plus ``extra_mib`` (for the test
+    where the OS refuses a thread start: a thread stack reserves 8 MiB). Returns the cap."""
+    import resource
+
+    import psutil
+
+    cap = psutil.Process().memory_info().vms + (extra_mib << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    return cap

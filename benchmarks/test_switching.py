@@ -1,0 +1,323 @@
+"""Switching, spawning and memory per task: gevent, asyncio (and uvloop) and threads, like for like.
+
+Every figure is measured inside the model's own worker (``shared.worker``) and timed through
+the shared harness (``shared.bench``: pytest-benchmark ``pedantic``, a warm-up round, fixed
+rounds); ``value`` is the median round divided by the operations in it, so the harness's own
+cost (a no-op call's round trip, recorded as ``harness_overhead``) and the per-round set-up
+(two tasks, a fresh asyncio loop) are inside it, kept small by making rounds long. The
+in-worker ``perf_counter`` figure is recorded beside it as ``in_worker_value``.
+
+Three switch figures, three different things:
+
+- ``switch_ns``: one task hands control to another through the model's own Event, and the
+  other runs. That is what a program pays when one task wakes another (a queue, a lock, an
+  I/O completion): ``set()`` marks the waiter ready, the setter blocks in ``wait()``, and the
+  scheduler (gevent's hub, the asyncio loop, the kernel plus the GIL) runs the waiter.
+- ``yield_ns``: a task offers the CPU to whoever is ready (``sleep(0)``), with no Event and no
+  waiter to wake: the scheduler's bare round trip. Threads have no such thing: their
+  ``time.sleep(0)`` releases the GIL and asks the kernel to run someone else, with no promise
+  of who; the result is recorded as variant ``time-sleep-0`` with ``peer_switch_ratio``, the
+  share of sleeps after which the other thread really ran next (1.0 for gevent and asyncio).
+- ``raw_switch_ns``: the floor under each model with no scheduler at all: ``greenlet.switch()``
+  (what gevent's hub does at every switch), a coroutine's ``send()`` and a generator's
+  ``next()`` (what every asyncio task step does). Per one-way transfer of control, like the
+  two above, so a ``send()`` that goes in and comes back out counts as two. Threads have no
+  switch a program can call (the kernel does it), so they have no row here.
+
+``spawn_join_us``: spawn ``n`` no-op tasks then join them all, per task, batches repeated so
+that every round is long. ``thread-pool`` is a different thing from ``thread``, labelled as
+such: ``submit`` to a fresh ``ThreadPoolExecutor(max_workers=8)`` reuses 8 threads.
+
+``rss_kib_per_task``: RSS growth per task parked on one Event (psutil, inside the worker), in a
+fresh worker for every round: a second reading in the same process would reuse memory the
+first round freed (asyncio at n=1,000 then reads ~0 KiB). 100 tasks are parked first and stay
+parked (they absorb one-off costs: the hub, the loop, first allocations), then RSS is read,
+``n`` more are parked and RSS is read again. Threads keep the default stack size: 8 MiB of
+virtual memory each, of which RSS counts only the touched pages, which is what a user pays
+(the kernel's own per-thread memory is not in RSS). Where ``n`` threads cannot be started
+here (caps and limits in ``shared.switching.thread_room``), ``value`` is None with a ``note``.
+
+Run: ``pytest benchmarks/ -k "switch or yield or spawn or rss"`` (~1-1.5 min on 2 idle cores;
+``--quick``: fewer rounds, spawn and RSS at n=1,000 only, ~20 s). Besides pytest-benchmark's
+tables (seconds per round; every model in a group does the same work per round, so they
+compare side by side) the run ends with each result's own figure per operation.
+``python benchmarks/standalone_switching.py`` measures the same primitives without the
+harness, for comparison; on a shared machine use its ``--paired`` mode (see its docstring).
+
+Noise: this machine is shared, and the same figure can move by x2 between two minutes.
+``best_value`` (the fastest round) sits beside ``value``; compare runs made close together.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import pytest
+
+from shared import bench, switching
+from shared.testing import Workers
+from shared.worker import ModelWorker
+
+# (model, worker options, variant) per test id
+EVENT_MODELS = [
+    pytest.param("gevent", {}, "patched", id="gevent"),
+    pytest.param("asyncio", {}, "asyncio", id="asyncio"),
+    pytest.param("asyncio", {"loop": "uvloop"}, "uvloop", id="asyncio-uvloop"),
+    pytest.param("thread", {}, "threads", id="thread"),
+]
+YIELD_MODELS = [
+    pytest.param("gevent", {}, "patched", id="gevent"),
+    pytest.param("asyncio", {}, "asyncio", id="asyncio"),
+    pytest.param("asyncio", {"loop": "uvloop"}, "uvloop", id="asyncio-uvloop"),
+    pytest.param("thread", {}, "time-sleep-0", id="thread"),
+]
+RAW_KINDS = [
+    pytest.param(model, kind, id=kind)
+    for model, kinds in switching.RAW_KINDS.items()
+    for kind in kinds
+]
+# (model, worker options, spawn variant, recorded variant)
+SPAWN_MODELS = [
+    pytest.param("gevent", {}, "spawn", "patched", id="gevent"),
+    pytest.param("asyncio", {}, "task-group", "asyncio", id="asyncio"),
+    pytest.param("asyncio", {"loop": "uvloop"}, "task-group", "uvloop", id="asyncio-uvloop"),
+    pytest.param("thread", {}, "thread", "threads", id="thread"),
+    pytest.param("thread", {}, "thread-pool", "thread-pool", id="thread-pool"),
+]
+RSS_MODELS = [
+    pytest.param("gevent", "patched", id="gevent"),
+    pytest.param("asyncio", "asyncio", id="asyncio"),
+    pytest.param("thread", "threads", id="thread"),
+]
+
+
+def _per_op(timed: bench.Timed, ops: int, scale: float) -> dict[str, float | None]:
+    """``value`` (median round / ops) and, beside it, ``best_value`` (fastest round / ops: the
+    least disturbed on a busy machine) and ``in_worker_value`` (the median in-worker
+    ``perf_counter`` time / ops: no harness, no set-up), all times ``scale``."""
+    inner = statistics.median(r["elapsed_s"] for r in timed.results) / ops * scale
+    return {
+        "value": None if timed.median_s is None else timed.median_s / ops * scale,
+        "best_value": None if timed.min_s is None else timed.min_s / ops * scale,
+        "in_worker_value": inner,
+    }
+
+
+def _rounds(quick: bool) -> int:
+    return switching.rounds(switching.ROUNDS, quick)
+
+
+def _skip_large_when_quick(n: int, quick: bool) -> None:
+    if quick and n > switching.QUICK_MAX_N:
+        pytest.skip(f"--quick measures n <= {switching.QUICK_MAX_N} only")
+
+
+@pytest.mark.benchmark(group="switch_ns")
+@pytest.mark.parametrize(("model", "options", "variant"), EVENT_MODELS)
+def test_switch_ns(
+    benchmark: Any, workers: Workers, quick: bool, model: str, options: dict, variant: str
+) -> None:
+    n = switching.HANDOFFS
+    worker = workers.get(model, **options)
+    timed = bench.time_calls(
+        benchmark,
+        worker,
+        "switching.ping_pong",
+        {"n": n},
+        rounds=_rounds(quick),
+    )
+    assert timed.result["handoffs"] == n
+    figures = _per_op(timed, n, 1e9)
+    bench.record(
+        benchmark,
+        model=model,
+        variant=variant,
+        scenario="switching",
+        metric="switch_ns",
+        unit="ns",
+        timed=timed,
+        n=n,
+        primitive=f"{switching.EVENT_CLASSES[model]} ping-pong",
+        **figures,
+    )
+
+
+@pytest.mark.benchmark(group="yield_ns")
+@pytest.mark.parametrize(("model", "options", "variant"), YIELD_MODELS)
+def test_yield_ns(
+    benchmark: Any, workers: Workers, quick: bool, model: str, options: dict, variant: str
+) -> None:
+    n = switching.HANDOFFS
+    worker = workers.get(model, **options)
+    timed = bench.time_calls(
+        benchmark,
+        worker,
+        "switching.yield_loop",
+        {"n": n},
+        rounds=_rounds(quick),
+    )
+    assert timed.result["yields"] == n
+    figures = _per_op(timed, n, 1e9)
+    note = None
+    if model == "thread":
+        note = (
+            "time.sleep(0) releases the GIL and asks the OS to run another thread; it is not"
+            " a handoff to a peer (see peer_switch_ratio)"
+        )
+    bench.record(
+        benchmark,
+        model=model,
+        variant=variant,
+        scenario="switching",
+        metric="yield_ns",
+        unit="ns",
+        timed=timed,
+        n=n,
+        primitive=timed.result["call"],
+        peer_switch_ratio=statistics.median(r["peer_switch_ratio"] for r in timed.results),
+        **figures,
+        note=note,
+    )
+
+
+@pytest.mark.benchmark(group="raw_switch_ns")
+@pytest.mark.parametrize(("model", "kind"), RAW_KINDS)
+def test_raw_switch_ns(
+    benchmark: Any, workers: Workers, quick: bool, model: str, kind: str
+) -> None:
+    n = switching.RAW_SWITCHES
+    worker = workers.get(model)
+    timed = bench.time_calls(
+        benchmark,
+        worker,
+        "switching.raw_switch",
+        {"n": n, "kind": kind},
+        rounds=_rounds(quick),
+    )
+    assert timed.result["transfers"] == n
+    figures = _per_op(timed, n, 1e9)
+    bench.record(
+        benchmark,
+        model=model,
+        variant=kind,
+        scenario="switching",
+        metric="raw_switch_ns",
+        unit="ns",
+        timed=timed,
+        n=n,
+        **figures,
+    )
+
+
+def _spawn(
+    benchmark: Any,
+    workers: Workers,
+    quick: bool,
+    n: int,
+    model: str,
+    options: dict,
+    spawn_variant: str,
+    variant: str,
+) -> None:
+    _skip_large_when_quick(n, quick)
+    repeat = switching.repeat_for(n)
+    worker = workers.get(model, **options)
+    timed = bench.time_calls(
+        benchmark,
+        worker,
+        "switching.spawn_join",
+        {"n": n, "repeat": repeat, "variant": spawn_variant},
+        rounds=switching.rounds(switching.SPAWN_ROUNDS, quick),
+    )
+    assert timed.result["tasks"] == n * repeat
+    figures = _per_op(timed, n * repeat, 1e6)
+    bench.record(
+        benchmark,
+        model=model,
+        variant=variant,
+        scenario="switching",
+        metric="spawn_join_us",
+        unit="us",
+        timed=timed,
+        n=n,
+        repeat=repeat,
+        mechanism=spawn_variant,
+        pool_workers=switching.POOL_WORKERS if spawn_variant == "thread-pool" else None,
+        **figures,
+    )
+
+
+@pytest.mark.benchmark(group="spawn_join_us n=1000")
+@pytest.mark.parametrize(("model", "options", "spawn_variant", "variant"), SPAWN_MODELS)
+def test_spawn_join_us_1000(
+    benchmark: Any,
+    workers: Workers,
+    quick: bool,
+    model: str,
+    options: dict,
+    spawn_variant: str,
+    variant: str,
+) -> None:
+    _spawn(benchmark, workers, quick, 1_000, model, options, spawn_variant, variant)
+
+
+@pytest.mark.benchmark(group="spawn_join_us n=10000")
+@pytest.mark.parametrize(("model", "options", "spawn_variant", "variant"), SPAWN_MODELS)
+def test_spawn_join_us_10000(
+    benchmark: Any,
+    workers: Workers,
+    quick: bool,
+    model: str,
+    options: dict,
+    spawn_variant: str,
+    variant: str,
+) -> None:
+    _spawn(benchmark, workers, quick, 10_000, model, options, spawn_variant, variant)
+
+
+def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
+    _skip_large_when_quick(n, quick)
+    timed = bench.time_fresh_calls(
+        benchmark,
+        lambda: ModelWorker(model).start(),
+        "switching.parked_rss",
+        {"n": n},
+        rounds=switching.rounds(switching.RSS_ROUNDS[n], quick),
+    )
+    figures = [r["kib_per_task"] for r in timed.results]
+    refused = [r["note"] for r in timed.results if r["kib_per_task"] is None]
+    assert all(r["n"] == n for r in timed.results)
+    bench.record(
+        benchmark,
+        model=model,
+        variant=variant,
+        scenario="switching",
+        metric="rss_kib_per_task",
+        value=None if refused else statistics.median(figures),
+        unit="KiB",
+        timed=None if refused else timed,  # a refusal's round is a trivial call, not a figure
+        n=n,
+        rounds_kib=figures,
+        warm_tasks=switching.WARM_TASKS,
+        stack_virtual_kib=timed.result.get("stack_virtual_kib"),
+        note=refused[0] if refused else None,
+    )
+
+
+@pytest.mark.benchmark(group="rss_kib_per_task n=1000")
+@pytest.mark.parametrize(("model", "variant"), RSS_MODELS)
+def test_rss_kib_per_task_1000(benchmark: Any, quick: bool, model: str, variant: str) -> None:
+    _rss(benchmark, quick, 1_000, model, variant)
+
+
+@pytest.mark.benchmark(group="rss_kib_per_task n=10000")
+@pytest.mark.parametrize(("model", "variant"), RSS_MODELS)
+def test_rss_kib_per_task_10000(benchmark: Any, quick: bool, model: str, variant: str) -> None:
+    _rss(benchmark, quick, 10_000, model, variant)
+
+
+@pytest.mark.benchmark(group="rss_kib_per_task n=100000")
+@pytest.mark.parametrize(("model", "variant"), RSS_MODELS)
+def test_rss_kib_per_task_100000(benchmark: Any, quick: bool, model: str, variant: str) -> None:
+    _rss(benchmark, quick, 100_000, model, variant)

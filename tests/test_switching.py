@@ -1,0 +1,252 @@
+"""The switching scenario does what its benchmarks claim to measure (behaviour, not speed).
+
+Model code runs in workers; the model-free checks in ``shared.switching`` (which must be able
+to fail, or the benchmarks would trust a run that went wrong) are tested here directly.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from shared import switching
+from shared.testing import Workers
+from shared.worker import ModelWorker, RemoteError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+KINDS = [
+    pytest.param("gevent", {}, id="gevent"),
+    pytest.param("asyncio", {}, id="asyncio"),
+    pytest.param("asyncio", {"loop": "uvloop"}, id="asyncio-uvloop"),
+    pytest.param("thread", {}, id="thread"),
+]
+
+
+# --- ping-pong through the model's Event -------------------------------------------------
+
+
+@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize("n", [2, 10, 1_000])
+def test_ping_pong_alternates_and_counts_handoffs(
+    workers: Workers, model: str, options: dict, n: int
+) -> None:
+    # handoffs_result raises inside the worker unless the two tasks took turns 0, 1, 0, 1...
+    result = workers.get(model, **options).call("switching.ping_pong", n=n)
+    assert result["handoffs"] == n
+    assert result["elapsed_s"] > 0
+
+
+@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize("n", [0, 1, 3, -2, True, 2.0, "4", switching.MAX_HANDOFFS + 2])
+def test_ping_pong_rejects_a_count_two_tasks_cannot_share(
+    workers: Workers, model: str, options: dict, n: object
+) -> None:
+    with pytest.raises(RemoteError) as err:
+        workers.get(model, **options).call("switching.ping_pong", n=n)
+    assert err.value.remote_type == "ValueError"
+
+
+def test_handoffs_result_rejects_turns_that_do_not_alternate() -> None:
+    assert switching.handoffs_result(4, [0, 1, 0, 1], 0.1)["handoffs"] == 4
+    with pytest.raises(RuntimeError, match="turn 2 ran task 1"):
+        switching.handoffs_result(4, [0, 1, 1, 0], 0.1)
+    with pytest.raises(RuntimeError, match="turn 0 ran task 1"):
+        switching.handoffs_result(2, [1, 0], 0.1)
+    with pytest.raises(RuntimeError, match="3 handoffs instead of 4"):
+        switching.handoffs_result(4, [0, 1, 0], 0.1)
+
+
+# --- sleep(0) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("model", "options"), KINDS)
+def test_yield_loop_counts_yields_and_who_ran_next(
+    workers: Workers, model: str, options: dict
+) -> None:
+    result = workers.get(model, **options).call("switching.yield_loop", n=200)
+    assert result["yields"] == 200
+    assert result["call"] == switching.YIELD_CALLS[model]
+    if model == "thread":
+        # no promise of who runs after time.sleep(0): any share, honestly reported
+        assert 0 <= result["peer_switches"] <= 199
+    else:
+        # a cooperative scheduler with two ready tasks runs the other one every time
+        assert result["peer_switches"] == 199
+        assert result["peer_switch_ratio"] == 1.0
+
+
+def test_yields_result_counts_changes_of_task() -> None:
+    r = switching.yields_result("thread", [0, 0, 1, 1, 1, 0], 0.1)
+    assert (r["yields"], r["peer_switches"], r["peer_switch_ratio"]) == (6, 2, 0.4)
+
+
+# --- raw switches --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "kind"),
+    [(m, k) for m, kinds in switching.RAW_KINDS.items() for k in kinds],
+)
+@pytest.mark.parametrize("n", [2, 100])
+def test_raw_switch_transfers_control_n_times(
+    workers: Workers, model: str, kind: str, n: int
+) -> None:
+    # raw_result raises inside the worker unless a value made n // 2 round trips
+    result = workers.get(model).call("switching.raw_switch", n=n, kind=kind)
+    assert result == {"kind": kind, "transfers": n, "elapsed_s": result["elapsed_s"]}
+
+
+@pytest.mark.parametrize(
+    ("model", "kind"),
+    [("gevent", "coroutine-send"), ("asyncio", "greenlet"), ("asyncio", "nope")],
+)
+def test_raw_switch_refuses_another_models_floor(workers: Workers, model: str, kind: str) -> None:
+    with pytest.raises(RemoteError, match="unknown raw switch") as err:
+        workers.get(model).call("switching.raw_switch", n=10, kind=kind)
+    assert err.value.remote_type == "ValueError"
+
+
+@pytest.mark.parametrize("kind", ["greenlet", "generator-next"])
+def test_threads_have_no_raw_switch_and_say_so(workers: Workers, kind: str) -> None:
+    with pytest.raises(RemoteError, match="OS scheduler switches them") as err:
+        workers.get("thread").call("switching.raw_switch", n=10, kind=kind)
+    assert err.value.remote_type == "ValueError"
+
+
+def test_raw_result_rejects_a_short_count() -> None:
+    assert switching.raw_result("greenlet", 10, 5, 0.1)["transfers"] == 10
+    with pytest.raises(RuntimeError, match="4 round trips instead of 5"):
+        switching.raw_result("greenlet", 10, 4, 0.1)
+
+
+# --- spawn + join --------------------------------------------------------------------------
+
+SPAWN_KINDS = [
+    pytest.param(model, options, variant, id=f"{label}-{variant}")
+    for label, model, options in [
+        ("gevent", "gevent", {}),
+        ("asyncio", "asyncio", {}),
+        ("uvloop", "asyncio", {"loop": "uvloop"}),
+        ("thread", "thread", {}),
+    ]
+    for variant in switching.SPAWN_VARIANTS[model]
+]
+
+
+@pytest.mark.parametrize(("model", "options", "variant"), SPAWN_KINDS)
+def test_spawn_join_runs_every_task(
+    workers: Workers, model: str, options: dict, variant: str
+) -> None:
+    worker = workers.get(model, **options)
+    result = worker.call("switching.spawn_join", n=50, repeat=3, variant=variant)
+    assert (result["tasks"], result["n"], result["repeat"]) == (150, 50, 3)
+    assert result["variant"] == variant
+    assert worker.call("switching.spawn_join", n=7)["variant"] == switching.SPAWN_VARIANTS[model][0]
+
+
+@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"n": 0}, {"n": 5, "repeat": 0}, {"n": 5, "variant": "fork"}, {"n": switching.MAX_TASKS + 1}],
+)
+def test_spawn_join_rejects_bad_arguments(
+    workers: Workers, model: str, options: dict, kwargs: dict
+) -> None:
+    with pytest.raises(RemoteError) as err:
+        workers.get(model, **options).call("switching.spawn_join", **kwargs)
+    assert err.value.remote_type == "ValueError"
+
+
+def test_spawn_result_rejects_tasks_that_did_not_run() -> None:
+    with pytest.raises(RuntimeError, match="99 tasks ran instead of 100"):
+        switching.spawn_result("spawn", 50, 2, 99, 0.1)
+
+
+# --- RSS per parked task -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("model", "options"), KINDS)
+def test_parked_rss_grows_and_every_task_is_released(model: str, options: dict) -> None:
+    # a fresh worker: in a used one, the tasks may fit in memory freed by earlier tests
+    with ModelWorker(model, **options) as w:
+        result = w.call("switching.parked_rss", n=1_000)
+        assert result["n"] == 1_000
+        assert result["note"] is None
+        assert result["kib_per_task"] > 0
+        assert result["rss_after_kib"] > result["rss_before_kib"]
+        if model == "thread":
+            # rss_result checked that all 1,100 ended; none is left running
+            assert w.call("shared.probe.threads_alive") == 1
+            assert result["stack_virtual_kib"] >= 64
+
+
+def test_thread_cap_reports_instead_of_starting_threads(workers: Workers) -> None:
+    worker = workers.get("thread")
+    t0 = time.monotonic()
+    result = worker.call("switching.parked_rss", n=switching.MAX_THREADS + 1)
+    assert time.monotonic() - t0 < 5.0
+    assert result["kib_per_task"] is None
+    assert "cap" in result["note"]
+    assert worker.call("shared.probe.threads_alive") == 1
+
+
+def test_a_refused_thread_start_is_reported_and_cleaned_up() -> None:
+    # the limits pass (they do not read RLIMIT_AS), then the OS refuses a thread's stack
+    with ModelWorker("thread") as w:
+        w.call("shared.probe.limit_address_space", extra_mib=64)
+        result = w.call("switching.parked_rss", n=1_000)
+        assert result["kib_per_task"] is None
+        assert "thread start failed after" in result["note"]
+        assert "can't start new thread" in result["note"]
+        assert w.call("shared.probe.threads_alive") == 1
+        assert w.call("switching.ping_pong", n=4)["handoffs"] == 4
+
+
+@pytest.mark.parametrize("n", [switching.MAX_THREADS + 1, 100_000])
+def test_thread_room_refuses_past_the_cap(n: int) -> None:
+    reason = switching.thread_room(n)
+    assert reason is not None
+    assert f"cap of {switching.MAX_THREADS}" in reason
+
+
+def test_thread_room_accepts_a_few_threads() -> None:
+    assert switching.thread_room(10) is None
+
+
+def test_memory_room_refuses_more_than_the_machine_has() -> None:
+    assert switching.memory_room(10) is None
+    assert "more than half" in (switching.memory_room(switching.MAX_TASKS * 1_000) or "")
+
+
+def test_rss_result_requires_every_parked_task_to_end() -> None:
+    before, after = 10 << 20, 11 << 20
+    r = switching.rss_result(1_024, before, after, 1_024 + switching.WARM_TASKS)
+    assert r["kib_per_task"] == 1.0
+    with pytest.raises(RuntimeError, match="ended instead of"):
+        switching.rss_result(1_024, before, after, 1_000)
+
+
+# --- the demos -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "args"),
+    [("gevent", []), ("asyncio", []), ("asyncio", ["--loop", "uvloop"]), ("thread", [])],
+)
+def test_the_demo_prints_every_figure(model: str, args: list[str]) -> None:
+    cmd = [sys.executable, "-m", f"impls.{model}_impl.switching", "--quick", *args]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    lines = out.stdout.splitlines()
+    metrics = [line.split()[0] for line in lines[:-1]]
+    raw = len(switching.RAW_KINDS[model])
+    spawn = len(switching.SPAWN_VARIANTS[model])
+    assert metrics == ["switch_ns", "yield_ns"] + ["raw_switch_ns"] * raw + [
+        "spawn_join_us"
+    ] * spawn + ["rss_kib"]
+    assert lines[-1].startswith(f"({model}, pid ")
+    assert out.stderr == ""
