@@ -81,6 +81,9 @@ class Timed:
     median_s: float | None
     #: the worker's no-op round trip in seconds
     roundtrip_s: float
+    #: what each timed round returned, in order (warm-up rounds excluded; with timing off,
+    #: the one call made)
+    results: tuple[Any, ...] = ()
 
     @property
     def overhead(self) -> float | None:
@@ -106,7 +109,7 @@ def time_calls(
     benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
     stats = getattr(benchmark, "stats", None)
     median = stats.stats.median if stats is not None else None
-    return Timed(box[-1], median, rt)
+    return Timed(box[-1], median, rt, tuple(box[-rounds:]))
 
 
 def record(
