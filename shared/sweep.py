@@ -1,0 +1,321 @@
+"""The fetch sweep: which pairs, which points, how big a round is, and what a round means.
+
+Shared by ``benchmarks/test_fetch.py`` (every round in a model worker) and
+``benchmarks/standalone_fetch.py`` (every pair in a fresh process of its own, no harness), so
+the two measure exactly the same thing. Model-free: :func:`fetch_round` imports the model's
+fetcher only when it runs, inside the process that runs it.
+
+A *pair* is a model (on a loop) and an HTTP client; a *point* is a concurrency and a server
+delay. A *round* is one ``fetch_all`` call of ``requests`` URLs ``/delay/{ms}``: one client
+(and its connection pool) per round, as ``fetch_all`` is specified, so every round pays its
+own connection set-up.
+
+Rounds are sized by time, not by count: a short probe round at the same point measures the
+pair's rate, and the timed rounds get about ``budget_s`` worth of requests at that rate,
+never more than the ideal rate allows and always whole waves of ``concurrency`` requests (so
+that with a server delay the ideal ``concurrency / delay`` is reachable). A slow pair gets
+fewer requests and rounds, not a longer run; a pair that cannot finish one wave of
+``concurrency`` requests within :data:`PROBE_DEADLINE_S` is reported as such, not waited for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+import shutil
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from shared import spec
+from shared.stats import percentile
+
+#: the sweep's points
+CONCURRENCY: tuple[int, ...] = (1, 10, 100, 1000)
+DELAYS_MS: tuple[int, ...] = (0, 50)
+#: the points ``--quick`` keeps
+QUICK_CONCURRENCY: tuple[int, ...] = (10, 100)
+
+#: per-request timeout: generous, a request that needs it is a failure worth seeing
+TIMEOUT_S = 30.0
+#: at delay 0 a probe round has at least this many requests, so its rate means something
+PROBE_MIN_REQUESTS = 50
+#: a probe round (one wave) that takes longer than this stops the point: the pair cannot
+#: serve this concurrency in a bounded run; its worker is killed and the point says so
+PROBE_DEADLINE_S = 10.0
+#: the server is single-threaded: at this share of one core it, not the client, is the limit
+SATURATED_AT = 0.9
+#: httpx below this fraction of the same model's other client gets a note saying why
+HTTPX_FAR_BEHIND = 0.67
+HTTPX_NOTE = (
+    "httpx is at {ratio:.0%} of {other} in the same model ({rate:.0f} vs {other_rate:.0f} "
+    "req/s): httpcore's connection pool re-checks every connection on each request and, "
+    "under asyncio, takes anyio locks, so its cost grows with concurrency "
+    "(encode/httpx#3215); measured as is, no workaround on either side"
+)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A model on a loop with one of its clients."""
+
+    model: str
+    client: str
+    loop: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``gevent``, ``asyncio``, ``asyncio-uvloop``, ``thread``."""
+        return f"{self.model}-{self.loop}" if self.loop else self.model
+
+    @property
+    def variant(self) -> str:
+        return self.loop if self.loop else spec.VARIANTS[self.model][0]
+
+    @property
+    def id(self) -> str:
+        return f"{self.label}-{self.client}"
+
+    @property
+    def worker_options(self) -> dict[str, Any]:
+        return {"loop": self.loop} if self.loop else {}
+
+
+def _pairs() -> tuple[Pair, ...]:
+    out = []
+    for model in spec.MODELS:
+        # the model's own client first: an httpx row is compared with it (HTTPX_NOTE)
+        clients = sorted(spec.CLIENTS[model], key=lambda c: c == "httpx")
+        out += [Pair(model, client) for client in clients]
+        if model == "asyncio":
+            out += [Pair(model, client, "uvloop") for client in clients]
+    return tuple(out)
+
+
+#: every model x client, plus asyncio on uvloop with both its clients
+PAIRS: tuple[Pair, ...] = _pairs()
+
+
+def point_id(concurrency: int, delay_ms: int) -> str:
+    return f"c{concurrency}-d{delay_ms}"
+
+
+def group(concurrency: int, delay_ms: int) -> str:
+    """The pytest-benchmark group: one table per point, all pairs side by side."""
+    return f"fetch delay={delay_ms}ms concurrency={concurrency}"
+
+
+def delay_url(base_url: str, delay_ms: int) -> str:
+    return f"{base_url}/delay/{delay_ms}"
+
+
+# --- sizing ---------------------------------------------------------------------------------
+
+
+def ideal_rate(concurrency: int, delay_ms: int) -> float | None:
+    """``concurrency / delay`` requests per second; None without a delay (no such bound)."""
+    return concurrency / (delay_ms / 1000) if delay_ms > 0 else None
+
+
+def efficiency(rate: float | None, concurrency: int, delay_ms: int) -> float | None:
+    ideal = ideal_rate(concurrency, delay_ms)
+    return None if ideal is None or rate is None else rate / ideal
+
+
+def probe_requests(concurrency: int, delay_ms: int) -> int:
+    """One full wave; at delay 0 at least :data:`PROBE_MIN_REQUESTS`."""
+    return concurrency if delay_ms > 0 else max(concurrency, PROBE_MIN_REQUESTS)
+
+
+def size_requests(concurrency: int, delay_ms: int, probe_rate: float, budget_s: float) -> int:
+    """Requests for a round of about ``budget_s`` at ``probe_rate``, in whole waves (>= 1)."""
+    if probe_rate <= 0 or budget_s <= 0:
+        raise ValueError("probe_rate and budget_s must be > 0")
+    waves = max(1, round(_rate(concurrency, delay_ms, probe_rate) * budget_s / concurrency))
+    return waves * concurrency
+
+
+def plan(
+    concurrency: int, delay_ms: int, probe_rate: float, budget_s: float, max_rounds: int
+) -> tuple[int, int]:
+    """``(requests, rounds)``: rounds of about ``budget_s`` each, ``max_rounds`` of them, or
+    fewer when even one wave takes longer (a slow pair gets fewer rounds, never a longer run
+    than ``max_rounds * budget_s`` beyond one round)."""
+    requests = size_requests(concurrency, delay_ms, probe_rate, budget_s)
+    round_s = requests / _rate(concurrency, delay_ms, probe_rate)
+    rounds = min(max_rounds, max(1, math.floor(max_rounds * budget_s / round_s)))
+    return requests, rounds
+
+
+def _rate(concurrency: int, delay_ms: int, probe_rate: float) -> float:
+    ideal = ideal_rate(concurrency, delay_ms)
+    return probe_rate if ideal is None else min(probe_rate, ideal)
+
+
+# --- one round ------------------------------------------------------------------------------
+
+
+def fetch_round(
+    *, model: str, url: str, requests: int, concurrency: int, timeout: float, client: str
+) -> dict[str, Any]:
+    """One ``fetch_all`` of ``requests`` copies of ``url`` with ``model``'s fetcher.
+
+    Runs where it is called (a model worker, or a standalone process that has set up the
+    model, gevent patched first). Returns a summary small enough to cross the worker channel
+    cheaply: the in-process wall time of the call, each request's own latency, and the error
+    kinds (a non-200 answer counts as ``status-N``).
+    """
+    spec.check_fetch_args(model, client, concurrency, timeout)
+    fetcher = importlib.import_module(f"impls.{model}_impl.fetcher")
+    urls = [url] * requests
+    t0 = time.perf_counter()
+    results = fetcher.fetch_all(urls, concurrency=concurrency, timeout=timeout, client=client)
+    elapsed = time.perf_counter() - t0
+    if len(results) != requests:
+        raise RuntimeError(f"fetch_all returned {len(results)} results for {requests} URLs")
+    errors: Counter[str] = Counter()
+    for r in results:
+        if r.error is not None:
+            errors[r.error] += 1
+        elif r.status != 200:
+            errors[f"status-{r.status}"] += 1
+    return {
+        "requests": requests,
+        "elapsed_s": elapsed,
+        "latencies_s": [r.elapsed_s for r in results],
+        "errors": dict(errors),
+    }
+
+
+def error_kinds(rounds: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Error kinds and counts over rounds; empty when every request succeeded."""
+    total: Counter[str] = Counter()
+    for r in rounds:
+        total.update(r["errors"])
+    return dict(total)
+
+
+def latency_ms(rounds: Iterable[dict[str, Any]]) -> tuple[float, float]:
+    """p50 and p99 of every request's latency over the rounds, in milliseconds."""
+    values = [s for r in rounds for s in r["latencies_s"]]
+    return percentile(values, 50) * 1000, percentile(values, 99) * 1000
+
+
+def httpx_note(rate: float, other: str, other_rate: float) -> str | None:
+    """The note an httpx row carries when it is far behind the model's other client."""
+    if other_rate <= 0 or rate >= HTTPX_FAR_BEHIND * other_rate:
+        return None
+    return HTTPX_NOTE.format(ratio=rate / other_rate, other=other, rate=rate, other_rate=other_rate)
+
+
+# --- the machine ----------------------------------------------------------------------------
+
+
+class CpuMeter:
+    """CPU seconds a process used per wall second over a ``with`` block (1.0 = one core)."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self._proc = psutil.Process(pid)
+        self._cpu0 = self._wall0 = 0.0
+        self.share: float | None = None
+
+    def _cpu(self) -> float:
+        t = self._proc.cpu_times()
+        return t.user + t.system
+
+    def __enter__(self) -> CpuMeter:
+        self._cpu0, self._wall0 = self._cpu(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self._wall0
+        self.share = (self._cpu() - self._cpu0) / wall if wall > 0 else None
+
+
+def fd_limit() -> int:
+    """This process's soft limit on open files (its children inherit it)."""
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def fds_needed(concurrency: int) -> int:
+    """Descriptors a client needs for ``concurrency`` connections, with room for the rest."""
+    return concurrency + 256
+
+
+# --- wrk: what the server can give ----------------------------------------------------------
+
+WRK_MISSING = "wrk not installed: apt-get install wrk"
+
+
+def wrk_path() -> str | None:
+    return shutil.which("wrk")
+
+
+def wrk_command(url: str, concurrency: int, seconds: int) -> list[str]:
+    """wrk with 2 threads (1 for one connection: wrk needs connections >= threads)."""
+    threads = min(2, concurrency)
+    return [
+        wrk_path() or "wrk",
+        f"-t{threads}",
+        f"-c{concurrency}",
+        f"-d{seconds}s",
+        "--timeout",
+        f"{TIMEOUT_S:g}s",
+        "--latency",
+        url,
+    ]
+
+
+_UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if not m:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(m.group(1)) * _UNITS_MS[m.group(2)]
+
+
+def parse_wrk(text: str) -> dict[str, Any]:
+    """``req_per_s``, ``requests``, ``duration_s``, ``p50_ms``..``p99_ms``, ``errors``."""
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
+    total = re.search(r"^\s*(\d+) requests in ([\d.]+\w+),", text, re.M)
+    if not rate or not total:
+        raise ValueError(f"cannot read wrk's output:\n{text}")
+    out: dict[str, Any] = {
+        "req_per_s": float(rate.group(1)),
+        "requests": int(total.group(1)),
+        "duration_s": _ms(total.group(2)) / 1000,
+    }
+    for q, value in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)\s*$", text, re.M):
+        out[f"p{q}_ms"] = _ms(value)
+    errors: dict[str, int] = {}
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if sock:
+        for kind, n in zip(("connect", "read", "write", "timeout"), sock.groups(), strict=True):
+            if int(n):
+                errors[kind] = int(n)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if non2xx:
+        errors["http"] = int(non2xx.group(1))
+    out["errors"] = errors
+    return out
+
+
+def run_wrk(url: str, concurrency: int, seconds: int) -> dict[str, Any]:
+    """Run wrk against ``url``; its parsed figures plus the command line."""
+    cmd = wrk_command(url, concurrency, seconds)
+    done = subprocess.run(  # noqa: S603 - wrk from PATH, our own arguments
+        cmd, capture_output=True, text=True, timeout=seconds + TIMEOUT_S + 30, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}")
+    return {**parse_wrk(done.stdout), "command": "wrk " + " ".join(cmd[1:])}
