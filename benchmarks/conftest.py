@@ -1,9 +1,8 @@
 import pytest
 
-from benchmarks.summary import pytest_terminal_summary
 from shared.testing import server, test_server, workers
 
-__all__ = ["pytest_terminal_summary", "server", "test_server", "workers"]
+__all__ = ["server", "test_server", "workers"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -2,19 +2,21 @@
 
 pytest-benchmark's own tables show seconds per round, and a fetch round's size depends on
 the pair (rounds are sized by time), so they cannot compare rates. Benchmarks here hand
-their ``extra_info`` to :func:`remember`; :func:`pytest_terminal_summary` (imported by
-``benchmarks/conftest.py``) prints one table per fetch point with every pair side by side,
-and the CPU-bound tables.
+their ``extra_info`` to :func:`remember`, which registers this module as a plugin the first
+time; its :func:`pytest_terminal_summary` prints one table per fetch point with every pair
+side by side, and the CPU-bound tables.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from typing import Any
 
 import pytest
 
 RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+PLUGIN = "switchbench-sweep-summary"
 
 
 def records(config: pytest.Config) -> list[dict[str, Any]]:
@@ -22,6 +24,9 @@ def records(config: pytest.Config) -> list[dict[str, Any]]:
 
 
 def remember(config: pytest.Config, info: dict[str, Any]) -> None:
+    """Keep ``info`` for the tables; the first call installs the plugin that prints them."""
+    if not config.pluginmanager.has_plugin(PLUGIN):
+        config.pluginmanager.register(sys.modules[__name__], PLUGIN)
     records(config).append(info)
 
 
@@ -68,7 +73,9 @@ def fetch_lines(recs: list[dict[str, Any]]) -> list[str]:
             rows.append(
                 [
                     label,
-                    _num(r["value"], ",.0f"),
+                    f"<{r['below_req_per_s']:,.0f}"
+                    if r.get("below_req_per_s")
+                    else _num(r["value"], ",.0f"),
                     _pct(of_best),
                     _pct(r.get("efficiency")),
                     _pct(r.get("of_wrk")),
@@ -87,6 +94,7 @@ def fetch_lines(recs: list[dict[str, Any]]) -> list[str]:
         out.append("")
     if out:
         out.append(
+            "<N = one wave did not finish in time (see its note); "
             "eff = req/s / (concurrency / delay); of wrk = req/s / wrk's req/s at the point; "
             "srv cpu = server CPU s per wall s (! = saturated); peak = most requests in "
             "flight at the server; notes in extra_info['note']"

@@ -81,8 +81,7 @@ class Timed:
     median_s: float | None
     #: the worker's no-op round trip in seconds
     roundtrip_s: float
-    #: what each timed round returned, in order (warm-up rounds excluded; with timing off,
-    #: the one call made)
+    #: what each timed round's call returned, in order (one element under --benchmark-disable)
     results: tuple[Any, ...] = ()
 
     @property
@@ -107,9 +106,12 @@ def time_calls(
         box.append(worker.call(fn, **kwargs))
 
     benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
+    return Timed(box[-1], _median(benchmark), rt, tuple(box[-rounds:]))
+
+
+def _median(benchmark: Any) -> float | None:
     stats = getattr(benchmark, "stats", None)
-    median = stats.stats.median if stats is not None else None
-    return Timed(box[-1], median, rt, tuple(box[-rounds:]))
+    return stats.stats.median if stats is not None else None
 
 
 def record(

@@ -114,7 +114,7 @@ def demo(
     beat = heartbeat(chunks, n, HEARTBEAT_INTERVAL_S)
     stats = lag_stats(beat["wakes"], HEARTBEAT_INTERVAL_S)
     print(
-        f"heartbeat every {HEARTBEAT_INTERVAL_S * 1000:.0f} ms beside the chunks: "
-        f"lag p50 {stats['p50_ms']:.1f} ms, p99 {stats['p99_ms']:.1f} ms, "
-        f"max {stats['max_ms']:.1f} ms (switch interval {sys.getswitchinterval() * 1000:g} ms)"
+        f"heartbeat (every {HEARTBEAT_INTERVAL_S * 1000:.0f} ms): lag p50 {stats['p50_ms']:.1f} "
+        f"ms, p99 {stats['p99_ms']:.1f} ms, max {stats['max_ms']:.1f} ms; "
+        f"switch interval {sys.getswitchinterval() * 1000:g} ms"
     )

@@ -42,10 +42,15 @@ QUICK_CONCURRENCY: tuple[int, ...] = (10, 100)
 
 #: per-request timeout: generous, a request that needs it is a failure worth seeing
 TIMEOUT_S = 30.0
+#: a warm-up round before the probe (imports, first client): a few requests, not timed
+WARMUP_REQUESTS = 10
 #: at delay 0 a probe round has at least this many requests, so its rate means something
 PROBE_MIN_REQUESTS = 50
-#: a probe round (one wave) that takes longer than this stops the point: the pair cannot
-#: serve this concurrency in a bounded run; its worker is killed and the point says so
+#: a probe bigger than this is preceded by one of this size, to tell whether a whole wave
+#: can finish in time
+SMALL_PROBE_REQUESTS = 100
+#: a wave that takes longer than this is given up: the pair cannot serve this concurrency in
+#: a bounded run; its worker is killed and the point says so
 PROBE_DEADLINE_S = 10.0
 #: the server is single-threaded: at this share of one core it, not the client, is the limit
 SATURATED_AT = 0.9
@@ -216,7 +221,8 @@ def httpx_note(rate: float, other: str, other_rate: float) -> str | None:
 
 
 class CpuMeter:
-    """CPU seconds a process used per wall second over a ``with`` block (1.0 = one core)."""
+    """CPU seconds a process used per wall second over a ``with`` block (1.0 = one core);
+    None when the process is gone by the end."""
 
     def __init__(self, pid: int) -> None:
         import psutil
@@ -234,8 +240,14 @@ class CpuMeter:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        import psutil
+
         wall = time.perf_counter() - self._wall0
-        self.share = (self._cpu() - self._cpu0) / wall if wall > 0 else None
+        try:
+            cpu = self._cpu()
+        except psutil.NoSuchProcess:  # it was killed (a deadline): its share is unknown
+            return
+        self.share = (cpu - self._cpu0) / wall if wall > 0 else None
 
 
 def fd_limit() -> int:

@@ -9,6 +9,7 @@ import pytest
 from benchmarks import summary
 from shared import spec, sweep
 from shared.server import ServerProcess
+from shared.stats import percentile
 
 WRK_OUTPUT = """\
 Running 2s test @ http://127.0.0.1:39251/delay/50
@@ -191,3 +192,13 @@ def test_summary_puts_every_pair_of_a_point_side_by_side() -> None:
     order = [row.split()[0] for row in block[2:6]]
     assert order == ["asyncio-aiohttp", "thread-httpx", "gevent-httpx", "wrk"]
     assert "95%" in block[2]
+
+
+def test_percentile_interpolates() -> None:
+    assert percentile([3, 1, 2], 50) == 2
+    assert percentile([0, 10], 99) == pytest.approx(9.9)
+    assert percentile([7], 99) == 7
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 50)
+    with pytest.raises(ValueError, match="0..100"):
+        percentile([1], 101)

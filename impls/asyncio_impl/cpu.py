@@ -8,14 +8,16 @@ then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/thread_impl/cpu.p
   suspends; a chunk has none, so they run one after the other: serial plus task cost.
 - ``heartbeat``: a task that wants to wake every 10 ms, beside one running 50 ms chunks.
   The event loop cannot take the CPU back from a running task, so the wake-up waits for the
-  chunk to end: lag of about a whole chunk.
+  chunk to end. Worse: a due timer only resolves a future, which then schedules the task,
+  each a trip through the ready queue behind the cruncher's own next step, so the lag is
+  often two or three chunks, not one.
 
 Sample run (``python -m impls.asyncio_impl.cpu``, 2 cores)::
 
     asyncio: 8 chunks of ~50 ms of pure-Python work
-    serial  0.40 s
-    spread  0.40 s  (1.00 x serial)
-    heartbeat every 10 ms beside the chunks: lag p50 40.2 ms, p99 90.4 ms, max 90.5 ms ...
+    serial  0.43 s
+    spread  0.45 s  (1.04 x serial)
+    heartbeat every 10 ms beside the chunks: lag p50 141.1 ms, p99 202.8 ms, max 204.1 ms ...
 """
 
 from __future__ import annotations
