@@ -10,13 +10,131 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from shared import spec
+from shared import eat_play, spec
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from shared import server
 
     return server.main(["--port", str(args.port)])
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from shared import report
+
+    try:
+        results = report.load_results(args.results)
+    except report.ReportError as exc:
+        print(f"switchbench report: {exc}", file=sys.stderr)
+        return 2
+    for line in report.terminal_lines(results):
+        print(line)
+    print()
+    written = report.write_report(results, results.meta["raw"], args.out)
+    for line in report.written_lines(written):
+        print(line)
+    return 0
+
+
+def _cmd_demo_eat_play(args: argparse.Namespace) -> int:
+    from shared.worker import ModelWorker, RemoteError
+
+    try:
+        variant = spec.check_variant(args.model, args.variant)
+    except ValueError as e:
+        args.parser.error(str(e))
+    # the variant runs in a worker started the way it needs (patched or not, which loop)
+    with ModelWorker(args.model, **eat_play.worker_options(args.model, variant)) as worker:
+        try:
+            reply = worker.request("eat_play.run", {"variant": variant, "scale": args.scale})
+        except RemoteError as e:
+            print(
+                f"switchbench demo eat-play: {e.remote_type}: {e.remote_message}", file=sys.stderr
+            )
+            return 1
+    sys.stdout.write(reply.stdout)
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    import json
+
+    from shared import fetching
+    from shared.worker import ModelWorker, RemoteError
+
+    try:
+        urls = _fetch_urls(args)
+    except ValueError as e:
+        print(f"switchbench fetch: error: {e}", file=sys.stderr)
+        return 2
+    c = args.concurrency
+    options = {"concurrency": c, "timeout": args.timeout, "client": args.client}
+    options["max_bytes"] = args.max_bytes
+    # On a terminal, fetch in chunks to show progress: each chunk is one fetch_all (a fresh
+    # client, and the pool drains at its end), so the results are the same, the rate lower.
+    chunk = max(1000, 20 * c)
+    if not (sys.stderr.isatty() and len(urls) > 2 * chunk):
+        chunk = max(len(urls), 1)
+    results: list[spec.FetchResult] = []
+    wall_s = 0.0
+    if urls:
+        with ModelWorker(args.model, loop=args.loop) as worker:
+            worker.call("fetcher.fetch_all", urls=[], **options)  # imports: not part of the rate
+            for start in range(0, len(urls), chunk):
+                part = urls[start : start + chunk]
+                # every wave of `c` requests ends within its timeout; the rest is headroom
+                deadline_s = -(-len(part) // c) * (args.timeout + 1.0) + 60.0
+                try:
+                    reply = worker.request(
+                        "fetcher.fetch_all", {"urls": part, **options}, deadline_s=deadline_s
+                    )
+                except RemoteError as e:
+                    print(
+                        f"switchbench fetch: {e.remote_type}: {e.remote_message}", file=sys.stderr
+                    )
+                    return 1
+                print("".join(json.dumps(r.to_dict()) + "\n" for r in reply.value), end="")
+                sys.stdout.flush()
+                results += reply.value
+                wall_s += reply.elapsed_s
+                if chunk < len(urls):
+                    print(f"\r{len(results)}/{len(urls)} URLs", end="", file=sys.stderr, flush=True)
+        if chunk < len(urls):
+            print(file=sys.stderr)
+    loop = f" on {args.loop}" if args.loop else ""
+    print(
+        f"switchbench fetch: {args.model}{loop}/{args.client} -c {c} --timeout {args.timeout:g}: "
+        f"{fetching.summarize(results, wall_s).line()}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _fetch_urls(args: argparse.Namespace) -> list[str]:
+    """Check the fetch arguments and return the URLs; ``ValueError`` with a one-line reason."""
+    spec.check_fetch_args(args.model, args.client, args.concurrency, args.timeout, args.max_bytes)
+    if args.loop is not None:
+        spec.check_loop(args.loop)
+        if args.model != "asyncio":
+            raise ValueError(f"--loop applies to --model asyncio only, not {args.model}")
+    if args.urls and args.urls_file is not None:
+        raise ValueError("give URLs or --urls-file, not both")
+    if not args.urls and args.urls_file is None:
+        raise ValueError("give URLs or --urls-file")
+    if args.urls_file is None:
+        return list(args.urls)
+    try:
+        if args.urls_file == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.urls_file, encoding="utf-8") as f:
+                text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ValueError(f"cannot read --urls-file {args.urls_file}: {reason}") from None
+    # one URL a line; blank lines and # comments skipped
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +155,86 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one")
     serve.set_defaults(func=_cmd_serve)
+
+    demo = sub.add_parser(
+        "demo",
+        help="run one of the seed's demos in a model's worker",
+        description="Run one of the seed's demos in a model's own worker process.",
+    )
+    demos = demo.add_subparsers(dest="demo", required=True, metavar="DEMO")
+    eat_play_parser = demos.add_parser(
+        "eat-play",
+        help="eat blocks 2 s, play 1 s: concurrently 2 s, one after the other 3 s",
+        description=(
+            "The seed's eat/play demo: prints its lines, then `total N.NN s` (measured in the "
+            "worker, start-up excluded). Output appears when the run ends."
+        ),
+    )
+    eat_play_parser.add_argument("--model", required=True, choices=spec.MODELS)
+    eat_play_parser.add_argument(
+        "--variant", help="the lesson to run; per model: " + eat_play.variants_help()
+    )
+    eat_play_parser.add_argument(
+        "--scale",
+        type=eat_play.scale_arg,
+        default=1.0,
+        help="multiply the seconds, e.g. 0.1 for a quick run (default 1)",
+    )
+    eat_play_parser.set_defaults(func=_cmd_demo_eat_play, parser=eat_play_parser)
+
+    rep = sub.add_parser(
+        "report",
+        help="render the comparison, plots and decision guide from a saved benchmark run",
+        description=(
+            "Read a pytest-benchmark JSON file (`pytest benchmarks/ --benchmark-json FILE`, or "
+            "the results.json of a report) and write report.md, results.json and plots."
+        ),
+    )
+    rep.add_argument("results", metavar="RESULTS.json", help="pytest-benchmark JSON file")
+    rep.add_argument(
+        "--out",
+        default="benchmark-report",
+        metavar="DIR",
+        help="output directory (default: %(default)s)",
+    )
+    rep.set_defaults(func=_cmd_report)
+
+    fetch = sub.add_parser(
+        "fetch",
+        help="fetch URLs concurrently with one model and client",
+        description=(
+            "Fetch URLs in the model's own worker process: one JSON line per URL on stdout, "
+            "in input order (url, status, nbytes, elapsed_s, error), and a summary on stderr "
+            "(counts by error kind, req/s with the worker's start excluded). Per-URL errors "
+            "are results, not failures: the exit code is 0 when the run completed."
+        ),
+    )
+    fetch.add_argument("urls", nargs="*", metavar="URL", help="URLs to fetch")
+    fetch.add_argument(
+        "--urls-file",
+        metavar="F",
+        help="read URLs from F, one a line (- for stdin; blank lines and # comments skipped)",
+    )
+    fetch.add_argument("--model", required=True, help=f"one of {', '.join(spec.MODELS)}")
+    fetch.add_argument(
+        "--client",
+        required=True,
+        help="; ".join(f"{m}: {', '.join(c)}" for m, c in spec.CLIENTS.items()),
+    )
+    fetch.add_argument(
+        "-c", "--concurrency", type=int, default=10, help="requests in flight at most (10)"
+    )
+    fetch.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds per request, body included (10)"
+    )
+    fetch.add_argument(
+        "--max-bytes",
+        type=int,
+        default=spec.MAX_BODY_BYTES,
+        help=f"a longer body is a too-large error ({spec.MAX_BODY_BYTES})",
+    )
+    fetch.add_argument("--loop", help=f"asyncio only: {', '.join(spec.LOOPS)}")
+    fetch.set_defaults(func=_cmd_fetch)
     return parser
 
 

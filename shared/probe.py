@@ -71,3 +71,64 @@ def crash(code: int = 3) -> None:
 def unsendable() -> object:
     """Return something JSON cannot carry (for the wire-error test)."""
     return object()
+
+
+def interrupted_fetch(after_s: float, **fetch_kwargs: Any) -> dict[str, Any]:
+    """Ctrl-C in the middle of this worker's ``fetcher.fetch_all``; what did it leave behind?
+
+    A child process sends us SIGINT after ``after_s`` seconds, as a terminal would. Returns
+    whether the fetch stopped with KeyboardInterrupt, how long it took to stop, and the live
+    threads, greenlets and TCP sockets of this process before the fetch and after it. Run one
+    fetch in the worker first: gevent's resolver starts its thread pool on first use and keeps
+    it, and that is not a leftover of the interrupted run.
+    """
+    import importlib
+    import signal
+    import subprocess
+    import time
+
+    from shared.worker import CHILD_INFO
+
+    fetcher = importlib.import_module(f"impls.{CHILD_INFO['model']}_impl.fetcher")
+    before = _live_things()
+    killer = subprocess.Popen(  # noqa: S603 - fixed arguments
+        ["/bin/sh", "-c", f"sleep {after_s}; kill -{signal.SIGINT.value} {os.getpid()}"]
+    )
+    t0 = time.perf_counter()
+    try:
+        fetcher.fetch_all(**fetch_kwargs)
+        interrupted = False
+    except KeyboardInterrupt:
+        interrupted = True
+    stopped_s = time.perf_counter() - t0
+    killer.wait()
+    return {
+        "interrupted": interrupted,
+        "stop_s": stopped_s - after_s,
+        "before": before,
+        "after": _live_things(),
+    }
+
+
+def _live_things() -> dict[str, Any]:
+    import gc
+    import threading
+
+    import psutil
+
+    facts: dict[str, Any] = {
+        "threads": sorted(
+            t.name for t in threading.enumerate() if t is not threading.main_thread()
+        ),
+        "tcp_sockets": len(psutil.Process().net_connections(kind="tcp")),
+        "greenlets": 0,
+    }
+    if "gevent" in sys.modules:
+        # gevent.Greenlet: what gevent.spawn and pools start (the hub, and the thread pool
+        # gevent's resolver grows as it needs, are raw greenlets)
+        from gevent import Greenlet
+
+        facts["greenlets"] = sum(
+            1 for o in gc.get_objects() if isinstance(o, Greenlet) and not o.dead
+        )
+    return facts

@@ -8,6 +8,8 @@ the same thing. Routes:
 - ``/delay/{ms}``      waits ``ms`` milliseconds (0..60000), then answers ``ok``
 - ``/bytes/{n}``       answers ``n`` bytes (0..256 MiB) with a Content-Length
 - ``/status/{code}``   answers with that status (200..599)
+- ``/redirect/{code}`` answers that 3xx status with ``Location: /delay/0`` (to check that a
+                       client does not follow it)
 - ``/drip?n=&interval_ms=``  sends ``n`` bytes one at a time, ``interval_ms`` apart (slow body)
 - ``/close``           drops the connection before any response (a protocol fault)
 - ``/truncated``       promises 1000 bytes, sends 10, drops the connection
@@ -120,16 +122,24 @@ async def status(request: web.Request) -> web.Response:
     return web.Response(status=code, text=f"status {code}\n")
 
 
+async def redirect(request: web.Request) -> web.Response:
+    code = _int_arg(request, "code", 300, 399)
+    return web.Response(status=code, headers={"Location": "/delay/0"}, text=f"status {code}\n")
+
+
 async def drip(request: web.Request) -> web.StreamResponse:
     n = _int_arg(request, "n", 0, 10_000, default=10)
     interval = _int_arg(request, "interval_ms", 0, MAX_DELAY_MS, default=100)
     resp = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
     resp.content_length = n
     await resp.prepare(request)
-    for _ in range(n):
-        await asyncio.sleep(interval / 1000)
-        await resp.write(b"x")
-    await resp.write_eof()
+    try:
+        for _ in range(n):
+            await asyncio.sleep(interval / 1000)
+            await resp.write(b"x")
+        await resp.write_eof()
+    except ConnectionResetError:
+        pass  # the client gave up (its timeout): nothing to report
     return resp
 
 
@@ -173,6 +183,7 @@ def make_app() -> web.Application:
     app.router.add_get("/delay/{ms}", delay)
     app.router.add_get("/bytes/{n}", nbytes)
     app.router.add_get("/status/{code}", status)
+    app.router.add_get("/redirect/{code}", redirect)
     app.router.add_get("/drip", drip)
     app.router.add_get("/close", close)
     app.router.add_get("/truncated", truncated)

@@ -130,7 +130,9 @@ def check_scale(scale: float) -> float:
     return float(scale)
 
 
-def check_fetch_args(model: str, client: str, concurrency: int, timeout: float) -> None:
+def check_fetch_args(
+    model: str, client: str, concurrency: int, timeout: float, max_bytes: int = MAX_BODY_BYTES
+) -> None:
     """Raise ``ValueError`` for arguments no run could honour; call before any I/O."""
     check_client(model, client)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
@@ -141,6 +143,22 @@ def check_fetch_args(model: str, client: str, concurrency: int, timeout: float) 
         raise ValueError(f"timeout must be a number of seconds, got {timeout!r}")
     if not math.isfinite(timeout) or timeout <= 0:
         raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise ValueError(f"max_bytes must be an integer >= 0, got {max_bytes!r}")
+
+
+def check_urls(urls: object) -> list[str]:
+    """The URLs of a fetch as a list; ``ValueError`` unless it is a list or tuple of strings.
+
+    Each string may still be an invalid URL: that is a per-URL ``"invalid-url"`` result, not an
+    error. A lone string is refused (iterating it would fetch one URL per character).
+    """
+    if not isinstance(urls, list | tuple):
+        raise ValueError(f"urls must be a list of strings, got {type(urls).__name__}")
+    for i, url in enumerate(urls):
+        if not isinstance(url, str):
+            raise ValueError(f"urls[{i}] must be a string, got {type(url).__name__}")
+    return list(urls)
 
 
 def is_valid_url(url: object) -> bool:

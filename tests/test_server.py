@@ -66,6 +66,12 @@ def test_drip_is_slow_and_complete(server: ServerProcess) -> None:
     assert time.perf_counter() - t0 >= 0.24
 
 
+def test_redirect_answers_a_3xx_with_a_location(server: ServerProcess) -> None:
+    head = raw(server, b"GET /redirect/302 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 302")
+    assert b"Location: /delay/0" in head
+
+
 def test_close_drops_the_connection_without_a_response(server: ServerProcess) -> None:
     assert raw(server, b"GET /close HTTP/1.1\r\nHost: x\r\n\r\n") == b""
 

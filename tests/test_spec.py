@@ -66,3 +66,18 @@ def test_is_valid_url(url: object, ok: bool) -> None:
 def test_fetch_result_round_trips_through_a_dict() -> None:
     r = spec.FetchResult("http://127.0.0.1/", 503, 11, 0.01, "http")
     assert spec.FetchResult.from_dict(r.to_dict()) == r
+
+
+@pytest.mark.parametrize("max_bytes", [-1, 1.5, True, None])
+def test_bad_max_bytes_is_a_value_error(max_bytes: object) -> None:
+    with pytest.raises(ValueError, match="max_bytes must be an integer >= 0"):
+        spec.check_fetch_args("thread", "httpx", 1, 1.0, max_bytes)  # type: ignore[arg-type]
+
+
+def test_urls_must_be_a_list_or_tuple_of_strings() -> None:
+    assert spec.check_urls(("http://a/", "not a url")) == ["http://a/", "not a url"]
+    assert spec.check_urls([]) == []
+    with pytest.raises(ValueError, match="urls must be a list of strings, got str"):
+        spec.check_urls("http://a/")
+    with pytest.raises(ValueError, match=r"urls\[1\] must be a string, got bytes"):
+        spec.check_urls(["http://a/", b"http://b/"])

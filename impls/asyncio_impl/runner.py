@@ -21,6 +21,8 @@ LOOP = "asyncio"
 def use_loop(name: str) -> None:
     global LOOP
     LOOP = spec.check_loop(name)
+    if LOOP == "uvloop":
+        import uvloop  # noqa: F401 - loaded at start-up, not inside the first timed run
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:

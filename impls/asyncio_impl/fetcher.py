@@ -1,0 +1,135 @@
+"""Fetch many URLs at once with asyncio tasks: ``fetch_all(urls, concurrency=, timeout=, client=)``.
+
+What it shows: every place a request waits is an ``await``, where the event loop runs other
+tasks until the socket is ready. One task per URL, created at once in a ``TaskGroup``;
+``asyncio.Semaphore(n)`` lets n of them hold a request at a time; ``asyncio.timeout`` is each
+request's deadline, cancelling the task wherever it awaits. httpx's ``AsyncClient`` mirrors
+the sync ``Client`` the other models use; aiohttp is asyncio's own client. The same code runs
+on uvloop (``ModelWorker("asyncio", loop="uvloop")``, ``switchbench fetch --loop uvloop``).
+
+Read first: shared/fetching.py (everything that is not the model), then this file beside
+impls/gevent_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
+
+Sample run (2 shared cores, load average 1.6; concurrency 50, timeout 1 s; the ideal for
+200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
+
+    $ python -m impls.asyncio_impl.fetcher
+    httpx, 200 x /delay/100: 2.34 s, 85 req/s, 176/200 ok
+       176 x http://127.0.0.1:43279/delay/100       status 200, ok
+        23 x http://127.0.0.1:43279/delay/100       status None, timeout
+         1 x http://127.0.0.1:43279/delay/100       status 200, timeout
+    httpx, faults: 1.04 s, 7 req/s, 0/7 ok
+         1 x http://127.0.0.1:43279/status/503      status 503, http
+         1 x http://127.0.0.1:43279/close           status None, protocol
+         1 x http://127.0.0.1:43279/truncated       status 200, protocol
+         1 x http://127.0.0.1:43279/garbage         status None, protocol
+         1 x http://127.0.0.1:43279/delay/3000      status None, timeout
+         1 x http://127.0.0.1:35461/                status None, connect
+         1 x ftp://x/                               status None, invalid-url
+    aiohttp, 200 x /delay/100: 0.55 s, 363 req/s, 200/200 ok
+    aiohttp, faults: 1.01 s, 7 req/s, 0/7 ok
+      (the same seven fault lines)
+
+httpx's timeouts above are not the model: httpcore's pool rescans every pooled connection
+for each request (encode/httpx#3215), ~15 ms of CPU per request at concurrency 50 on this
+machine, so requests queue for the CPU past their 1 s deadline; aiohttp on the same loop
+spends ~0.5 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
+
+import aiohttp
+import httpx
+
+from impls.asyncio_impl import runner
+from shared import fetching, spec
+from shared.spec import FetchResult
+
+MODEL = "asyncio"
+
+#: fetch one URL with the run's client, reporting to the attempt as the response arrives
+Get = Callable[[fetching.Attempt], Awaitable[None]]
+
+
+def fetch_all(
+    urls: list[str],
+    *,
+    concurrency: int,
+    timeout: float,
+    client: str,
+    max_bytes: int = spec.MAX_BODY_BYTES,
+) -> list[FetchResult]:
+    """One result per URL, in input order, never more than ``concurrency`` in flight."""
+    plan, urls = fetching.plan(
+        MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+    )
+    return runner.run(_fetch_all(plan, urls))
+
+
+async def _fetch_all(plan: fetching.Plan, urls: list[str]) -> list[FetchResult]:
+    slots = asyncio.Semaphore(plan.concurrency)
+    async with _open_client(plan) as get:
+        async with asyncio.TaskGroup() as tasks:  # after Ctrl-C: cancels and awaits every task
+            # one task per URL, all created now; the semaphore lets `concurrency` of them
+            # fetch at a time; leaving the block awaits them all (the loop runs them meanwhile)
+            jobs = [tasks.create_task(_fetch_one(get, slots, plan, url)) for url in urls]
+    return [job.result() for job in jobs]
+
+
+async def _fetch_one(
+    get: Get, slots: asyncio.Semaphore, plan: fetching.Plan, url: str
+) -> FetchResult:
+    if not spec.is_valid_url(url):
+        return fetching.invalid(url)
+    async with slots:  # waits for a free slot: the loop runs other tasks meanwhile
+        attempt = plan.attempt(url)
+        try:
+            # one deadline for the whole request: the loop cancels this task where it awaits
+            async with asyncio.timeout(plan.timeout):
+                await get(attempt)
+        except Exception as exc:
+            return attempt.failure(exc)
+        return attempt.result()
+
+
+@contextlib.asynccontextmanager
+async def _open_client(plan: fetching.Plan) -> AsyncIterator[Get]:
+    """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
+    if plan.client == "httpx":
+        async with httpx.AsyncClient(**fetching.httpx_options(plan)) as session:
+            yield partial(_get_httpx, session)
+    else:
+        connector, options = fetching.aiohttp_options(plan)
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(**connector), **options
+        ) as session:
+            # aiohttp resends a GET once when its connection drops, with no public switch
+            # (aio-libs/aiohttp#10790); its own test client turns it off the same way
+            session._retry_connection = False
+            yield partial(_get_aiohttp, session)
+
+
+async def _get_httpx(session: httpx.AsyncClient, attempt: fetching.Attempt) -> None:
+    # awaits the head: the loop runs other tasks meanwhile
+    async with session.stream("GET", attempt.url) as response:
+        attempt.head(response.status_code)
+        async for chunk in response.aiter_raw():  # awaits each chunk as it arrives
+            attempt.body(chunk)
+
+
+async def _get_aiohttp(session: aiohttp.ClientSession, attempt: fetching.Attempt) -> None:
+    # awaits the head: the loop runs other tasks meanwhile
+    async with session.get(attempt.url, allow_redirects=False) as response:
+        attempt.head(response.status)
+        async for chunk in response.content.iter_any():  # awaits each chunk as it arrives
+            attempt.body(chunk)
+
+
+if __name__ == "__main__":
+    fetching.demo(MODEL, fetch_all, sys.argv[1:])

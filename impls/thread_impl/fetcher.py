@@ -1,0 +1,238 @@
+"""Fetch many URLs at once with OS threads: ``fetch_all(urls, concurrency=, timeout=, client=)``.
+
+What it shows: plain blocking code, run by ``ThreadPoolExecutor(max_workers=n)``: n threads,
+each blocked in ``socket.recv()`` with the GIL released while it waits, preempted by the
+interpreter otherwise. What threads cannot do is be interrupted: there is no ``Timeout`` to
+raise inside a blocked thread, so each request's deadline is made of its parts: every
+blocking call is given only the time left, and where a library fixes one read timeout for a
+whole body (httpx), a watchdog thread shuts the socket down at the deadline, which makes the
+blocked ``recv()`` return. httpx's sync ``Client`` is the same one the gevent model runs
+patched; urllib3 is the threads' own pool.
+
+Read first: shared/fetching.py (everything that is not the model), then this file beside
+impls/gevent_impl/fetcher.py and impls/asyncio_impl/fetcher.py: they differ by the model.
+
+Sample run (2 shared cores, load average 1.6; concurrency 50, timeout 1 s; the ideal for
+200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
+
+    $ python -m impls.thread_impl.fetcher
+    httpx, 200 x /delay/100: 0.76 s, 262 req/s, 200/200 ok
+    httpx, faults: 1.06 s, 7 req/s, 0/7 ok
+         1 x http://127.0.0.1:44807/status/503      status 503, http
+         1 x http://127.0.0.1:44807/close           status None, protocol
+         1 x http://127.0.0.1:44807/truncated       status 200, protocol
+         1 x http://127.0.0.1:44807/garbage         status None, protocol
+         1 x http://127.0.0.1:44807/delay/3000      status None, timeout
+         1 x http://127.0.0.1:44345/                status None, connect
+         1 x ftp://x/                               status None, invalid-url
+    urllib3, 200 x /delay/100: 0.47 s, 429 req/s, 200/200 ok
+    urllib3, faults: 1.01 s, 7 req/s, 0/7 ok
+      (the same seven fault lines)
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+import httpx
+import urllib3
+
+from shared import fetching, spec
+from shared.spec import FetchResult
+
+MODEL = "thread"
+
+#: fetch one URL with the run's client, reporting to the attempt as the response arrives
+Get = Callable[[fetching.Attempt, "_Deadline"], None]
+
+
+def fetch_all(
+    urls: list[str],
+    *,
+    concurrency: int,
+    timeout: float,
+    client: str,
+    max_bytes: int = spec.MAX_BODY_BYTES,
+) -> list[FetchResult]:
+    """One result per URL, in input order, never more than ``concurrency`` in flight."""
+    plan, urls = fetching.plan(
+        MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+    )
+    with _open_client(plan) as get, _Watchdog() as watchdog:
+        with ThreadPoolExecutor(max_workers=plan.concurrency) as pool:
+            # one task per URL, run by at most `concurrency` threads; map blocks this thread
+            # and returns the results in input order (after Ctrl-C it cancels the queued ones
+            # and waits for the running ones, each within its deadline)
+            return list(pool.map(partial(_fetch_one, get, watchdog, plan), urls))
+
+
+def _fetch_one(get: Get, watchdog: _Watchdog, plan: fetching.Plan, url: str) -> FetchResult:
+    if not spec.is_valid_url(url):
+        return fetching.invalid(url)
+    attempt = plan.attempt(url)
+    try:
+        # one deadline for the whole request: a blocked thread cannot be interrupted, so
+        # every blocking call gets the time left, and the watchdog cuts a body still reading
+        with watchdog.deadline(plan.timeout) as deadline:
+            get(attempt, deadline)
+    except Exception as exc:
+        return attempt.failure(exc)
+    return attempt.result()
+
+
+@contextlib.contextmanager
+def _open_client(plan: fetching.Plan) -> Iterator[Get]:
+    """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
+    if plan.client == "httpx":
+        with httpx.Client(**fetching.httpx_options(plan)) as session:
+            yield partial(_get_httpx, session)
+    else:
+        # one pool of `concurrency` connections per (scheme, host, port)
+        with urllib3.PoolManager(**fetching.urllib3_options(plan)) as manager:
+            yield partial(_get_urllib3, manager)
+
+
+def _get_httpx(session: httpx.Client, attempt: fetching.Attempt, deadline: _Deadline) -> None:
+    # blocks this thread until the head arrives (httpx gives each phase the whole timeout)
+    with session.stream("GET", attempt.url) as response:
+        attempt.head(response.status_code)
+        # httpx gives the whole body one read timeout, so the watchdog holds the deadline;
+        # `response.stream` (unlike iter_raw) keeps the connection ours until we stop watching
+        with deadline.watch(response.extensions["network_stream"].get_extra_info("socket")):
+            for chunk in response.stream:  # blocks this thread until each chunk arrives
+                attempt.body(chunk)
+
+
+def _get_urllib3(
+    manager: urllib3.PoolManager, attempt: fetching.Attempt, deadline: _Deadline
+) -> None:
+    # blocks this thread until the head arrives, within the time left
+    response = manager.request(
+        "GET",
+        attempt.url,
+        preload_content=False,
+        redirect=False,
+        timeout=urllib3.Timeout(total=deadline.left()),
+    )
+    try:
+        attempt.head(response.status)
+        # the read that ends the body hands the connection back to the pool (then None here)
+        while (connection := response.connection) is not None and connection.sock is not None:
+            connection.sock.settimeout(deadline.left())  # the next read may take the time left
+            chunk = response.read1(fetching.CHUNK_BYTES, decode_content=False)  # blocks
+            if not chunk:
+                break
+            attempt.body(chunk)
+    except BaseException:
+        response.close()  # the body is not read to its end: the connection cannot be reused
+        raise
+    finally:
+        response.release_conn()  # the connection (or, once closed, its slot) back to the pool
+
+
+class _Deadline:
+    """One request's deadline; it shares the watchdog's lock."""
+
+    def __init__(self, lock: threading.Condition, at: float) -> None:
+        self.at = at
+        self.done = False
+        self.expired = False
+        self._lock = lock
+        self._sock: socket.socket | None = None
+
+    def left(self) -> float:
+        """Seconds until the deadline; :class:`~shared.fetching.DeadlineExceeded` if none."""
+        left = self.at - fetching.clock()
+        if left <= 0:
+            raise fetching.DeadlineExceeded
+        return left
+
+    @contextlib.contextmanager
+    def watch(self, sock: socket.socket) -> Iterator[None]:
+        """While inside, reaching the deadline shuts ``sock`` down (the read blocked on it ends)."""
+        with self._lock:
+            if self.expired:
+                raise fetching.DeadlineExceeded
+            self._sock = sock
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._sock = None
+
+    def expire(self) -> None:
+        """Called by the watchdog, holding the lock."""
+        if self.done:
+            return
+        self.expired = True
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One timer thread per run that expires each request's :class:`_Deadline` on time.
+
+    Every request has the same timeout, so deadlines expire in the order they were set: a
+    queue, not a heap. Finished requests leave the queue when the watchdog next wakes, which
+    is at the oldest unfinished deadline: it sleeps through a run where nothing is late.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._queue: collections.deque[_Deadline] = collections.deque()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="fetch-watchdog")
+
+    def __enter__(self) -> _Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify()
+        self._thread.join()
+
+    @contextlib.contextmanager
+    def deadline(self, timeout: float) -> Iterator[_Deadline]:
+        """A deadline ``timeout`` s from now; past it, leaving the block raises DeadlineExceeded."""
+        with self._lock:
+            deadline = _Deadline(self._lock, fetching.clock() + timeout)
+            self._queue.append(deadline)
+            if len(self._queue) == 1:
+                self._lock.notify()
+        try:
+            yield deadline
+        except Exception as exc:
+            if self._finish(deadline):
+                raise fetching.DeadlineExceeded from exc  # what the cut read raised is moot
+            raise
+        if self._finish(deadline):
+            raise fetching.DeadlineExceeded
+
+    def _finish(self, deadline: _Deadline) -> bool:
+        """Take the deadline off the watch; True if it had expired."""
+        with self._lock:
+            deadline.done = True
+            return deadline.expired
+
+    def _run(self) -> None:
+        with self._lock:
+            while not self._closed:
+                now = fetching.clock()
+                while self._queue and (self._queue[0].done or self._queue[0].at <= now):
+                    self._queue.popleft().expire()
+                # sleeps until the oldest unfinished deadline, or a new first one
+                self._lock.wait(self._queue[0].at - now if self._queue else None)
+
+
+if __name__ == "__main__":
+    fetching.demo(MODEL, fetch_all, sys.argv[1:])

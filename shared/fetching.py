@@ -1,0 +1,365 @@
+"""The fetcher's non-model half, written once: checks, results, error kinds, client knobs, timing.
+
+``impls/<model>_impl/fetcher.py`` hold only scheduling and I/O; everything they would
+otherwise each write again lives here, so the three files differ by the model alone:
+
+- :func:`plan` checks the arguments before any I/O and carries them;
+- an :class:`Attempt` is one request: its clock, the status and body bytes as they arrive, the
+  ``max_bytes`` limit, and the :class:`~shared.spec.FetchResult` it ends as;
+- :func:`classify` maps what each client library raises to one of ``spec.ERROR_KINDS``;
+- ``*_options`` give every client the same knobs: a pool of ``concurrency`` connections with
+  keep-alive, the run's timeout, no redirects followed, no retries, no proxy from the
+  environment, the body as it came off the wire;
+- :func:`summarize` and :func:`demo` serve the CLI and the runnable demos.
+
+Client libraries are imported inside the functions for that client only: the thread worker
+must never import gevent (``geventhttpclient`` would), and nothing here may import a model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.client import HTTPException
+from typing import Any
+
+from shared import spec
+from shared.spec import ErrorKind, FetchResult
+
+#: how much a client is asked to read at a time, where it lets us say
+CHUNK_BYTES = 64 * 1024
+
+clock = time.perf_counter
+
+
+class DeadlineExceeded(Exception):
+    """A request's own deadline passed (raised by the model's timer, not by a client)."""
+
+
+class TooLarge(Exception):
+    """The body grew past ``max_bytes``; the rest is left unread."""
+
+
+# --- arguments --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The checked arguments of one ``fetch_all`` call."""
+
+    model: str
+    client: str
+    concurrency: int
+    timeout: float
+    max_bytes: int
+
+    def attempt(self, url: str) -> Attempt:
+        """Start one request: its clock starts now (after any wait for a slot)."""
+        return Attempt(url, self.client, self.max_bytes)
+
+
+def plan(
+    model: str,
+    urls: object,
+    *,
+    concurrency: int,
+    timeout: float,
+    client: str,
+    max_bytes: int,
+) -> tuple[Plan, list[str]]:
+    """Check every argument (``ValueError``) before any I/O; return the plan and the URLs."""
+    spec.check_fetch_args(model, client, concurrency, timeout, max_bytes)
+    url_list = spec.check_urls(urls)
+    return Plan(model, client, concurrency, float(timeout), max_bytes), url_list
+
+
+# --- one request --------------------------------------------------------------------------------
+
+
+def invalid(url: str) -> FetchResult:
+    """The result for a URL that is not an absolute http(s) URL: no network touched."""
+    return FetchResult(url, None, 0, 0.0, "invalid-url")
+
+
+class Attempt:
+    """One request in progress. The model's code reports what arrives; this decides the result."""
+
+    __slots__ = ("url", "client", "max_bytes", "t0", "status", "nbytes")
+
+    def __init__(self, url: str, client: str, max_bytes: int) -> None:
+        self.url = url
+        self.client = client
+        self.max_bytes = max_bytes
+        self.t0 = clock()
+        self.status: int | None = None
+        self.nbytes = 0
+
+    def head(self, status: int) -> None:
+        """The status line arrived."""
+        self.status = status
+
+    def body(self, chunk: bytes) -> None:
+        """Count a chunk of the body; raise :class:`TooLarge` once past ``max_bytes``."""
+        self.nbytes += len(chunk)
+        if self.nbytes > self.max_bytes:
+            raise TooLarge(f"body longer than {self.max_bytes} bytes")
+
+    def result(self) -> FetchResult:
+        """The body was read to its end."""
+        assert self.status is not None, "a response ended without a status"
+        error: ErrorKind | None = "http" if self.status >= 400 else None
+        return FetchResult(self.url, self.status, self.nbytes, clock() - self.t0, error)
+
+    def failure(self, exc: Exception) -> FetchResult:
+        """The request failed with ``exc``; re-raise it if it is not a per-URL failure (a bug)."""
+        kind = classify(self.client, exc)
+        if kind is None:
+            raise exc
+        return FetchResult(self.url, self.status, self.nbytes, clock() - self.t0, kind)
+
+
+# --- exception -> error kind ------------------------------------------------------------------
+
+#: first match wins; checked after the client's own table
+_GENERIC: tuple[tuple[type[BaseException], ErrorKind], ...] = (
+    (DeadlineExceeded, "timeout"),
+    (TooLarge, "too-large"),
+    (TimeoutError, "timeout"),  # socket.timeout and asyncio.TimeoutError are TimeoutError
+    (ConnectionRefusedError, "connect"),
+    (socket.gaierror, "connect"),
+    (ConnectionError, "protocol"),  # reset, aborted or broken pipe while talking
+    (HTTPException, "protocol"),
+    (EOFError, "protocol"),
+)
+
+#: errno of an OSError that means no connection could be made
+_CONNECT_ERRNOS = frozenset(
+    {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
+)
+
+
+def _httpx_table() -> tuple[tuple[type[BaseException], ErrorKind], ...]:
+    import httpx
+
+    return (
+        (httpx.TimeoutException, "timeout"),  # connect, read, write and pool timeouts
+        (httpx.ConnectError, "connect"),
+        (httpx.RemoteProtocolError, "protocol"),  # malformed, truncated, closed early
+        (httpx.ReadError, "protocol"),  # reset while reading
+        (httpx.WriteError, "protocol"),
+        (httpx.DecodingError, "protocol"),
+        (httpx.InvalidURL, "invalid-url"),
+        (httpx.UnsupportedProtocol, "invalid-url"),
+        (httpx.TransportError, "protocol"),
+    )
+
+
+def _aiohttp_table() -> tuple[tuple[type[BaseException], ErrorKind], ...]:
+    import aiohttp
+
+    return (
+        (aiohttp.ConnectionTimeoutError, "timeout"),
+        (aiohttp.ServerTimeoutError, "timeout"),
+        (aiohttp.ClientConnectorError, "connect"),  # refused, unreachable, DNS
+        (aiohttp.ServerDisconnectedError, "protocol"),  # closed before the response
+        (aiohttp.ClientPayloadError, "protocol"),  # truncated body
+        (aiohttp.ClientResponseError, "protocol"),  # a response that is not HTTP
+        (aiohttp.InvalidURL, "invalid-url"),
+        (aiohttp.ClientError, "protocol"),
+    )
+
+
+def _urllib3_table() -> tuple[tuple[type[BaseException], ErrorKind], ...]:
+    from urllib3 import exceptions as e
+
+    return (
+        # NewConnectionError subclasses ConnectTimeoutError (history): test it first
+        (e.NewConnectionError, "connect"),
+        (e.TimeoutError, "timeout"),  # connect and read timeouts
+        (e.LocationParseError, "invalid-url"),
+        (e.ProtocolError, "protocol"),  # reset, closed early, bad status line
+        (e.HTTPError, "protocol"),
+    )
+
+
+def _geventhttpclient_table() -> tuple[tuple[type[BaseException], ErrorKind], ...]:
+    from geventhttpclient.response import HTTPParseError
+
+    # connect failures and timeouts are plain socket errors: the generic table has them
+    return ((HTTPParseError, "protocol"),)
+
+
+_TABLES: dict[str, Callable[[], tuple[tuple[type[BaseException], ErrorKind], ...]]] = {
+    "httpx": _httpx_table,
+    "aiohttp": _aiohttp_table,
+    "urllib3": _urllib3_table,
+    "geventhttpclient": _geventhttpclient_table,
+}
+_table_cache: dict[str, tuple[tuple[type[BaseException], ErrorKind], ...]] = {}
+
+
+def classify(client: str, exc: BaseException) -> ErrorKind | None:
+    """The error kind of ``exc`` raised while fetching with ``client``; None if it is a bug."""
+    table = _table_cache.get(client)
+    if table is None:
+        table = _table_cache[client] = _TABLES[client]() + _GENERIC
+    reason = getattr(exc, "reason", None)  # urllib3's MaxRetryError wraps the real error
+    if type(exc).__name__ == "MaxRetryError" and isinstance(reason, BaseException):
+        return classify(client, reason)
+    for exc_type, kind in table:
+        if isinstance(exc, exc_type):
+            return kind
+    if isinstance(exc, OSError):
+        return "connect" if exc.errno in _CONNECT_ERRNOS else "protocol"
+    return None
+
+
+# --- the same knobs for every client ----------------------------------------------------------
+# Pools hold `concurrency` connections: the model's own cap is the only cap. Every library
+# timeout is the run's timeout, a backstop: the model's per-request deadline fires first.
+
+
+def httpx_options(p: Plan) -> dict[str, Any]:
+    """``httpx.Client(**...)`` / ``httpx.AsyncClient(**...)``.
+
+    The pool timeout cannot fire spuriously: with at most ``concurrency`` requests in flight
+    and ``concurrency`` connections, no request ever waits for one.
+    """
+    import httpx
+
+    return {
+        "limits": httpx.Limits(
+            max_connections=p.concurrency, max_keepalive_connections=p.concurrency
+        ),
+        "timeout": httpx.Timeout(p.timeout),  # connect, read, write, pool
+        "follow_redirects": False,
+        "trust_env": False,
+    }
+
+
+def aiohttp_options(p: Plan) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(TCPConnector(**a), ClientSession(**b))``."""
+    import aiohttp
+
+    t = p.timeout
+    connector = {"limit": p.concurrency, "limit_per_host": p.concurrency}
+    session = {
+        "timeout": aiohttp.ClientTimeout(total=t, connect=t, sock_connect=t, sock_read=t),
+        "auto_decompress": False,
+        "trust_env": False,
+        "raise_for_status": False,
+    }
+    return connector, session
+
+
+def urllib3_options(p: Plan) -> dict[str, Any]:
+    """``urllib3.PoolManager(**...)``: one pool per host, each of ``concurrency`` connections."""
+    import urllib3
+
+    return {
+        "maxsize": p.concurrency,
+        "block": True,  # never open a connection the pool cannot keep ("pool is full" churn)
+        "retries": False,  # no retry, no redirect: the first error is the answer
+        "timeout": urllib3.Timeout(total=p.timeout),  # connect + response head
+    }
+
+
+def geventhttpclient_options(p: Plan) -> dict[str, Any]:
+    """``HTTPClient.from_url(url, **...)``: one client per host, ``concurrency`` connections."""
+    return {
+        "concurrency": p.concurrency,
+        "connection_timeout": p.timeout,
+        "network_timeout": p.timeout,
+        "block_size": CHUNK_BYTES,
+    }
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound, then closed): connecting is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- summary and demo -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    n: int
+    wall_s: float
+    counts: dict[str, int]  # "ok" and every error kind, in that order
+
+    @property
+    def req_per_s(self) -> float:
+        return self.n / self.wall_s if self.wall_s > 0 else 0.0
+
+    def line(self) -> str:
+        """Every kind, zeros included: the same fields on every run."""
+        kinds = ", ".join(f"{k} {v}" for k, v in self.counts.items())
+        return f"{self.n} URLs in {self.wall_s:.2f} s, {self.req_per_s:.0f} req/s: {kinds}"
+
+    def brief(self) -> str:
+        ok = self.counts["ok"]
+        return f"{self.wall_s:.2f} s, {self.req_per_s:.0f} req/s, {ok}/{self.n} ok"
+
+
+def summarize(results: Sequence[FetchResult], wall_s: float) -> Summary:
+    seen = Counter(r.error or "ok" for r in results)
+    counts = {k: seen.get(k, 0) for k in ("ok", *spec.ERROR_KINDS)}
+    return Summary(len(results), wall_s, counts)
+
+
+def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str] | None) -> None:
+    """``python -m impls.<model>_impl.fetcher [URL...]``: the same demo for every model.
+
+    Without URLs, starts the test server and, with each of the model's clients, fetches
+    200 x ``/delay/100`` at concurrency 50 (ideal: 4 waves of 0.1 s), then one URL per fault.
+    """
+    parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl.fetcher")
+    parser.add_argument("urls", nargs="*", help="URLs to fetch (default: a local test batch)")
+    parser.add_argument("--client", choices=spec.CLIENTS[model], help="default: each in turn")
+    parser.add_argument("-c", "--concurrency", type=int, default=50)
+    parser.add_argument("--timeout", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    clients = [args.client] if args.client else list(spec.CLIENTS[model])
+    runs = {f"{len(args.urls)} URLs": args.urls}
+    with contextlib.ExitStack() as stack:
+        if not args.urls:
+            from shared.server import ServerProcess
+
+            srv = stack.enter_context(ServerProcess())
+            stack.callback(_until_idle, srv)  # a timed-out /delay runs on in the server
+            u = srv.url
+            faults = ["/status/503", "/close", "/truncated", "/garbage", "/delay/3000"]
+            refused = f"http://127.0.0.1:{unused_port()}/"
+            runs = {
+                "200 x /delay/100": [f"{u}/delay/100"] * 200,
+                "faults": [u + path for path in faults] + [refused, "ftp://x/"],
+            }
+        for client in clients:
+            for title, urls in runs.items():
+                t0 = clock()
+                results = fetch_all(
+                    urls, concurrency=args.concurrency, timeout=args.timeout, client=client
+                )
+                print(f"{client}, {title}: {summarize(results, clock() - t0).brief()}")
+                # the same outcome for the same URL on one line
+                outcomes = Counter((r.url, r.status, r.error or "ok") for r in results)
+                for (url, status, error), n in outcomes.items():
+                    if len(outcomes) > 1 or n < len(urls):
+                        print(f"  {n:4} x {url:38} status {status}, {error}")
+    sys.stdout.flush()
+
+
+def _until_idle(srv: Any, within_s: float = 5.0) -> None:
+    end = clock() + within_s
+    while srv.stats()["inflight"] and clock() < end:
+        time.sleep(0.05)
