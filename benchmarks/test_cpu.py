@@ -45,14 +45,15 @@ ROUNDS, QUICK_ROUNDS = 3, 2
 
 
 @pytest.fixture(scope="module")
-def batch(quick: bool) -> dict[str, int]:
-    chunk_s = QUICK_BATCH_CHUNK_S if quick else BATCH_CHUNK_S
-    return {"chunks": QUICK_CHUNKS if quick else CHUNKS, "n": cpu.calibrate(chunk_s)}
+def beat_n() -> int:
+    """Iterations of ``cpu.work`` for one ``cpu.CHUNK_S`` chunk, calibrated once."""
+    return cpu.calibrate(cpu.CHUNK_S)
 
 
 @pytest.fixture(scope="module")
-def beat_n() -> int:
-    return cpu.calibrate(cpu.CHUNK_S)
+def batch(quick: bool, beat_n: int) -> dict[str, int]:
+    chunk_s = QUICK_BATCH_CHUNK_S if quick else BATCH_CHUNK_S
+    return {"chunks": QUICK_CHUNKS if quick else CHUNKS, "n": round(beat_n * chunk_s / cpu.CHUNK_S)}
 
 
 def test_cpu_serial(

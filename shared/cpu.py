@@ -52,8 +52,9 @@ def serial(chunks: int, n: int) -> list[int]:
     return [work(n) for _ in range(chunks)]
 
 
-def calibrate(seconds: float, *, probe_n: int = 50_000, samples: int = 3) -> int:
-    """The ``n`` for which :func:`work` takes about ``seconds`` in this interpreter."""
+def calibrate(seconds: float, *, probe_n: int = 100_000, samples: int = 5) -> int:
+    """The ``n`` for which :func:`work` takes about ``seconds`` in this interpreter (the best
+    of a few samples: on a shared machine the others are the noise)."""
     best = math.inf
     for _ in range(samples):
         t0 = time.perf_counter()

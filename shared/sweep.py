@@ -10,12 +10,13 @@ delay. A *round* is one ``fetch_all`` call of ``requests`` URLs ``/delay/{ms}``:
 (and its connection pool) per round, as ``fetch_all`` is specified, so every round pays its
 own connection set-up.
 
-Rounds are sized by time, not by count: a short probe round at the same point measures the
-pair's rate, and the timed rounds get about ``budget_s`` worth of requests at that rate,
-never more than the ideal rate allows and always whole waves of ``concurrency`` requests (so
-that with a server delay the ideal ``concurrency / delay`` is reachable). A slow pair gets
-fewer requests and rounds, not a longer run; a pair that cannot finish one wave of
-``concurrency`` requests within :data:`PROBE_DEADLINE_S` is reported as such, not waited for.
+Rounds are sized by time, not by count (:func:`probe`): short probe rounds at the same point
+measure the pair's rate, and the timed rounds get about ``budget_s`` worth of requests at
+that rate, never more than the ideal rate allows and always whole waves of ``concurrency``
+requests (so that with a server delay the ideal ``concurrency / delay`` is reachable). A
+slow pair gets fewer requests and rounds, not a longer run; a pair that cannot finish one
+wave of ``concurrency`` requests within :data:`PROBE_DEADLINE_S` is reported as such, not
+waited for.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from shared import spec
 from shared.stats import percentile
@@ -42,10 +43,25 @@ QUICK_CONCURRENCY: tuple[int, ...] = (10, 100)
 
 #: per-request timeout: generous, a request that needs it is a failure worth seeing
 TIMEOUT_S = 30.0
+#: seconds per timed round without and with a server delay, and timed rounds per point.
+#: Every fetch_all pays a fixed start-up (its client, its connections: ~50 ms at concurrency
+#: 100 on 2 cores), so a delayed round needs many waves for the rate to reflect the steady
+#: state (1.5 s = 30 waves of 50 ms)
+BUDGET_S = 0.6
+DELAY_BUDGET_S = 1.5
+QUICK_BUDGET_S = 0.25
+#: a round is long enough when the run's start-up is at most this share of it (few
+#: connections start fast: their rounds can be shorter), but at least MIN_BUDGET_S
+STARTUP_SHARE = 1 / 30
+MIN_BUDGET_S = 0.3
+ROUNDS = 3
+QUICK_ROUNDS = 2
 #: a warm-up round before the probe (imports, first client): a few requests, not timed
 WARMUP_REQUESTS = 10
 #: at delay 0 a probe round has at least this many requests, so its rate means something
 PROBE_MIN_REQUESTS = 50
+#: a pair whose steady rate is at least this fraction of the ideal is sized at the ideal
+KEEPS_UP = 0.5
 #: a probe bigger than this is preceded by one of this size, to tell whether a whole wave
 #: can finish in time
 SMALL_PROBE_REQUESTS = 100
@@ -57,10 +73,10 @@ SATURATED_AT = 0.9
 #: httpx below this fraction of the same model's other client gets a note saying why
 HTTPX_FAR_BEHIND = 0.67
 HTTPX_NOTE = (
-    "httpx is at {ratio:.0%} of {other} in the same model ({rate:.0f} vs {other_rate:.0f} "
-    "req/s): httpcore's connection pool re-checks every connection on each request and, "
-    "under asyncio, takes anyio locks, so its cost grows with concurrency "
-    "(encode/httpx#3215); measured as is, no workaround on either side"
+    "httpx is at {ratio} of {other} in the same model ({rate} vs {other_rate:.0f} req/s): "
+    "httpcore's connection pool re-checks every connection on each request and, under "
+    "asyncio, takes anyio locks, so its cost grows with concurrency (encode/httpx#3215); "
+    "measured as is, no workaround on either side"
 )
 
 
@@ -136,29 +152,116 @@ def probe_requests(concurrency: int, delay_ms: int) -> int:
     return concurrency if delay_ms > 0 else max(concurrency, PROBE_MIN_REQUESTS)
 
 
-def size_requests(concurrency: int, delay_ms: int, probe_rate: float, budget_s: float) -> int:
-    """Requests for a round of about ``budget_s`` at ``probe_rate``, in whole waves (>= 1)."""
-    if probe_rate <= 0 or budget_s <= 0:
-        raise ValueError("probe_rate and budget_s must be > 0")
-    waves = max(1, round(_rate(concurrency, delay_ms, probe_rate) * budget_s / concurrency))
+def budget_s(delay_ms: int, quick: bool) -> float:
+    if quick:
+        return QUICK_BUDGET_S
+    return DELAY_BUDGET_S if delay_ms > 0 else BUDGET_S
+
+
+def size_requests(concurrency: int, delay_ms: int, rate: float, budget_s: float) -> int:
+    """Requests for a round of about ``budget_s`` at ``rate`` (never above the ideal), in
+    whole waves of ``concurrency`` (at least one)."""
+    if rate <= 0 or budget_s <= 0:
+        raise ValueError("rate and budget_s must be > 0")
+    waves = max(1, round(_capped(concurrency, delay_ms, rate) * budget_s / concurrency))
     return waves * concurrency
 
 
-def plan(
-    concurrency: int, delay_ms: int, probe_rate: float, budget_s: float, max_rounds: int
-) -> tuple[int, int]:
-    """``(requests, rounds)``: rounds of about ``budget_s`` each, ``max_rounds`` of them, or
-    fewer when even one wave takes longer (a slow pair gets fewer rounds, never a longer run
-    than ``max_rounds * budget_s`` beyond one round)."""
-    requests = size_requests(concurrency, delay_ms, probe_rate, budget_s)
-    round_s = requests / _rate(concurrency, delay_ms, probe_rate)
-    rounds = min(max_rounds, max(1, math.floor(max_rounds * budget_s / round_s)))
-    return requests, rounds
+def rounds_for(
+    concurrency: int, delay_ms: int, rate: float, requests: int, budget_s: float, max_rounds: int
+) -> int:
+    """``max_rounds``, or fewer when one round at ``rate`` is much longer than ``budget_s``: a
+    slow pair gets fewer rounds, never much more than ``max_rounds * budget_s`` beyond one
+    round (a quarter more, so that whole waves rounding a round up keep every round)."""
+    round_s = requests / _capped(concurrency, delay_ms, rate)
+    return min(max_rounds, max(1, math.floor(1.25 * max_rounds * budget_s / round_s)))
 
 
-def _rate(concurrency: int, delay_ms: int, probe_rate: float) -> float:
+def steady_rate(wave: int, one_s: float, three_s: float) -> float:
+    """Requests per second once a run is going: two more waves cost ``three_s - one_s``.
+
+    A run's fixed start-up (client, connections) is in both. Kept between the three-wave
+    average and twice that, so a noisy difference cannot run away.
+    """
+    average = 3 * wave / three_s
+    if three_s <= one_s:
+        return average
+    return min(max(2 * wave / (three_s - one_s), average), 2 * average)
+
+
+def _capped(concurrency: int, delay_ms: int, rate: float) -> float:
     ideal = ideal_rate(concurrency, delay_ms)
-    return probe_rate if ideal is None else min(probe_rate, ideal)
+    return rate if ideal is None else min(rate, ideal)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the timed rounds of one pair at one point are run, and what the probes saw."""
+
+    requests: int
+    rounds: int
+    #: one wave given up after the deadline instead of probed (a pair too slow to probe)
+    bounded: bool
+    #: requests per second of the first probe, and the steady rate if it was measured
+    probe_req_per_s: float
+    steady_req_per_s: float | None
+    #: the part of a run that does not scale with its requests (start-up), if measured
+    startup_s: float | None
+    #: every probe round's summary (for their errors)
+    probes: tuple[dict[str, Any], ...]
+    #: the seconds a round was sized for
+    budget_s: float
+
+
+class Run(Protocol):
+    def __call__(self, requests: int, deadline_s: float | None) -> dict[str, Any]: ...
+
+
+def probe(
+    run: Run,
+    concurrency: int,
+    delay_ms: int,
+    *,
+    budget_s: float,
+    max_rounds: int,
+    deadline_s: float,
+) -> Plan:
+    """Size the timed rounds from probe rounds, each ``run(requests, deadline_s)``.
+
+    1. :data:`SMALL_PROBE_REQUESTS` at most: if a whole wave would take more than a quarter
+       of ``deadline_s`` at that rate, the pair gets one timed wave with a deadline (bounded).
+    2. Else one wave (when the first probe was less), under ``deadline_s``. A wave longer
+       than a third of the budget makes a slow pair: one timed round, sized at that rate.
+    3. Else three waves: the difference is the steady rate, without the run's start-up,
+       which a one-wave probe would count against it. A pair whose steady rate is at least
+       :data:`KEEPS_UP` of the ideal is sized at the ideal (so its rounds are long enough to
+       show how close it gets); others at their steady rate. Rounds last ``budget_s`` at
+       most, less when the start-up is small anyway (:data:`STARTUP_SHARE`).
+    ``run`` raises what it raises when a deadline passes.
+    """
+    wave = probe_requests(concurrency, delay_ms)
+    small_n = min(wave, SMALL_PROBE_REQUESTS)
+    probes = [run(small_n, None)]
+    rate = small_n / probes[-1]["elapsed_s"]
+    if wave > small_n and wave / rate > deadline_s / 4:
+        return Plan(wave, 1, True, rate, None, None, tuple(probes), budget_s)
+    if wave > small_n:
+        probes.append(run(wave, deadline_s))
+        rate = wave / probes[-1]["elapsed_s"]
+    one_s = probes[-1]["elapsed_s"]
+    if one_s > budget_s / 3:
+        requests = size_requests(concurrency, delay_ms, rate, budget_s)
+        return Plan(requests, 1, False, rate, None, None, tuple(probes), budget_s)
+    probes.append(run(3 * wave, deadline_s))
+    steady = steady_rate(wave, one_s, probes[-1]["elapsed_s"])
+    startup = max(0.0, one_s - wave / steady)
+    # no longer than it takes for the start-up to be a small part of a round
+    budget_s = min(budget_s, max(MIN_BUDGET_S, startup / STARTUP_SHARE))
+    ideal = ideal_rate(concurrency, delay_ms)
+    sizing = ideal if ideal is not None and steady >= KEEPS_UP * ideal else steady
+    requests = size_requests(concurrency, delay_ms, sizing, budget_s)
+    rounds = rounds_for(concurrency, delay_ms, sizing, requests, budget_s, max_rounds)
+    return Plan(requests, rounds, False, rate, steady, startup, tuple(probes), budget_s)
 
 
 # --- one round ------------------------------------------------------------------------------
@@ -210,11 +313,20 @@ def latency_ms(rounds: Iterable[dict[str, Any]]) -> tuple[float, float]:
     return percentile(values, 50) * 1000, percentile(values, 99) * 1000
 
 
-def httpx_note(rate: float, other: str, other_rate: float) -> str | None:
-    """The note an httpx row carries when it is far behind the model's other client."""
+def httpx_note(
+    rate: float, other: str, other_rate: float, *, upper_bound: bool = False
+) -> str | None:
+    """The note an httpx row carries when it is far behind the model's other client;
+    ``upper_bound``: ``rate`` is only known to be under that (a wave that timed out)."""
     if other_rate <= 0 or rate >= HTTPX_FAR_BEHIND * other_rate:
         return None
-    return HTTPX_NOTE.format(ratio=rate / other_rate, other=other, rate=rate, other_rate=other_rate)
+    under = "under " if upper_bound else ""
+    return HTTPX_NOTE.format(
+        ratio=f"{under}{rate / other_rate:.0%}",
+        other=other,
+        rate=f"{under}{rate:.0f}",
+        other_rate=other_rate,
+    )
 
 
 # --- the machine ----------------------------------------------------------------------------

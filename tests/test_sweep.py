@@ -10,6 +10,7 @@ from benchmarks import summary
 from shared import spec, sweep
 from shared.server import ServerProcess
 from shared.stats import percentile
+from shared.testing import Workers
 
 WRK_OUTPUT = """\
 Running 2s test @ http://127.0.0.1:39251/delay/50
@@ -88,16 +89,78 @@ def test_size_requests(
 
 
 def test_size_requests_rejects_nonsense() -> None:
-    with pytest.raises(ValueError, match="> 0"):
+    with pytest.raises(ValueError, match="must be > 0"):
         sweep.size_requests(10, 0, 0.0, 1.0)
 
 
-def test_plan_gives_a_slow_pair_fewer_rounds_not_a_longer_run() -> None:
-    assert sweep.plan(100, 50, 1500, 0.8, 3) == (1200, 3)
-    requests, rounds = sweep.plan(1000, 50, 100, 0.8, 3)  # one wave takes 10 s
-    assert (requests, rounds) == (1000, 1)
-    requests, rounds = sweep.plan(1000, 0, 1000, 0.8, 3)  # one wave, 1 s: two fit in 2.4 s
-    assert (requests, rounds) == (1000, 2)
+def test_rounds_for_gives_a_slow_pair_fewer_rounds_not_a_longer_run() -> None:
+    assert sweep.rounds_for(100, 50, 1500, 1200, 0.8, 3) == 3
+    assert sweep.rounds_for(1000, 50, 100, 1000, 0.8, 3) == 1  # one wave takes 10 s
+    assert sweep.rounds_for(1000, 0, 1000, 1000, 0.8, 3) == 3  # 1 s each: 3 s, a quarter over
+    assert sweep.rounds_for(1000, 0, 500, 1000, 0.8, 3) == 1  # 2 s each: one fits
+
+
+def test_steady_rate_leaves_out_the_start_up() -> None:
+    # one wave of 100: 0.1 s; three: 0.2 s -> 50 ms of start-up, 2000 req/s after it
+    assert sweep.steady_rate(100, 0.1, 0.2) == pytest.approx(2000)
+    # no start-up: the average
+    assert sweep.steady_rate(100, 0.1, 0.3) == pytest.approx(1000)
+    # noise cannot run away: at most twice the three-wave average, at least the average
+    assert sweep.steady_rate(100, 0.1, 0.1001) == pytest.approx(2 * 300 / 0.1001)
+    assert sweep.steady_rate(100, 0.2, 0.15) == pytest.approx(2000)
+
+
+class FakeRun:
+    """``run(requests, deadline_s)`` for :func:`sweep.probe`: a pair with a start-up and a
+    steady rate, recording what it was asked."""
+
+    def __init__(self, startup_s: float, rate: float) -> None:
+        self.startup_s, self.rate = startup_s, rate
+        self.calls: list[tuple[int, float | None]] = []
+
+    def __call__(self, requests: int, deadline_s: float | None) -> dict:
+        self.calls.append((requests, deadline_s))
+        return {"requests": requests, "elapsed_s": self.startup_s + requests / self.rate}
+
+
+def test_probe_sizes_a_pair_that_keeps_up_at_the_ideal_rate() -> None:
+    run = FakeRun(0.05, 1900)  # keeps up with 100 / 50 ms, pays 50 ms per run
+    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    assert run.calls == [(100, None), (300, 10)]
+    assert plan.steady_req_per_s == pytest.approx(1900)
+    assert plan.startup_s == pytest.approx(0.05)
+    # 1.5 s at the ideal 2000 req/s; a one-wave probe (1000 req/s) would have given 1500
+    assert (plan.requests, plan.rounds, plan.bounded) == (3000, 3, False)
+
+
+def test_probe_sizes_a_pair_below_the_ideal_at_its_steady_rate() -> None:
+    run = FakeRun(0.05, 600)  # start-up 50 ms: rounds of the whole budget
+    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    assert plan.steady_req_per_s == pytest.approx(600)
+    assert (plan.requests, plan.rounds) == (900, 3)
+
+
+def test_probe_sizes_a_slow_pair_from_one_wave_and_times_it_once() -> None:
+    run = FakeRun(0.01, 150)  # one wave of 100 takes 0.68 s: more than a third of 1.5 s
+    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    assert run.calls == [(100, None)]
+    assert plan.steady_req_per_s is None
+    assert (plan.requests, plan.rounds) == (200, 1)
+
+
+def test_probe_bounds_a_pair_too_slow_for_a_whole_wave() -> None:
+    run = FakeRun(0.01, 50)  # 1000 requests would take 20 s
+    plan = sweep.probe(run, 1000, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    assert run.calls == [(sweep.SMALL_PROBE_REQUESTS, None)]
+    assert (plan.requests, plan.rounds, plan.bounded) == (1000, 1, True)
+
+
+def test_probe_checks_a_big_wave_under_the_deadline() -> None:
+    run = FakeRun(0.1, 2000)  # 1000 requests: 0.6 s, fine; the wave runs with a deadline
+    plan = sweep.probe(run, 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10)
+    assert run.calls == [(100, None), (1000, 10)]
+    assert not plan.bounded
+    assert plan.requests == 1000
 
 
 def test_rounds_summaries_combine() -> None:
@@ -118,6 +181,9 @@ def test_httpx_note_only_when_far_behind() -> None:
     assert note is not None
     assert "10% of aiohttp" in note
     assert "encode/httpx#3215" in note
+    bound = sweep.httpx_note(100, "aiohttp", 2000, upper_bound=True)
+    assert bound is not None
+    assert "at under 5% of aiohttp in the same model (under 100 vs 2000 req/s)" in bound
 
 
 def test_cpu_meter_reads_a_process_share() -> None:
@@ -202,3 +268,27 @@ def test_percentile_interpolates() -> None:
         percentile([], 50)
     with pytest.raises(ValueError, match="0..100"):
         percentile([1], 101)
+
+
+@pytest.mark.parametrize("pair", sweep.PAIRS, ids=lambda p: p.id)
+def test_fetch_round_is_one_fetch_all_condensed(
+    workers: Workers, server: ServerProcess, pair: sweep.Pair
+) -> None:
+    w = workers.get(pair.model, **pair.worker_options)
+    args = {"model": pair.model, "concurrency": 3, "timeout": 5.0, "client": pair.client}
+    ok = w.call("shared.sweep.fetch_round", **args, url=sweep.delay_url(server.url, 0), requests=7)
+    assert ok["requests"] == 7
+    assert ok["errors"] == {}
+    assert len(ok["latencies_s"]) == 7
+    assert all(0 <= s <= ok["elapsed_s"] for s in ok["latencies_s"])
+    assert server.stats()["count"] == 7
+    bad = w.call("shared.sweep.fetch_round", **args, url=f"{server.url}/status/503", requests=4)
+    assert bad["errors"] == {"http": 4}
+
+
+def test_probe_gives_a_pair_with_a_small_start_up_shorter_rounds() -> None:
+    run = FakeRun(0.002, 19.9)  # one connection: 2 ms to start, then 50 ms per request
+    plan = sweep.probe(run, 1, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    assert plan.startup_s == pytest.approx(0.002)
+    assert plan.requests == round(20 * sweep.MIN_BUDGET_S)
+    assert plan.rounds == 3
