@@ -49,7 +49,7 @@ TIMEOUT_S = 30.0
 #: state (1.5 s = 30 waves of 50 ms)
 BUDGET_S = 0.6
 DELAY_BUDGET_S = 1.5
-QUICK_BUDGET_S = 0.25
+QUICK_BUDGET_S = 0.15
 #: a round is long enough when the run's start-up is at most this share of it (few
 #: connections start fast: their rounds can be shorter), but at least MIN_BUDGET_S
 STARTUP_SHARE = 1 / 30
