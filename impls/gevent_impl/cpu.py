@@ -10,7 +10,7 @@ then this file beside ``impls/asyncio_impl/cpu.py`` and ``impls/thread_impl/cpu.
   The hub cannot take the CPU back from a running greenlet, so the wake-up waits for the
   chunk to end: lag of about a whole chunk. Between chunks the worker yields with
   ``gevent.idle()``: with ``gevent.sleep(0)`` the hub runs it again before it looks at its
-  timers, and the heartbeat waits for all the chunks (try it).
+  timers, and the heartbeat waits for many chunks at once (try it).
 
 Sample run (``python -m impls.gevent_impl.cpu``, 2 cores)::
 
