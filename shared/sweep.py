@@ -60,8 +60,11 @@ QUICK_ROUNDS = 2
 WARMUP_REQUESTS = 10
 #: at delay 0 a probe round has at least this many requests, so its rate means something
 PROBE_MIN_REQUESTS = 50
-#: a pair whose steady rate is at least this fraction of the ideal is sized at the ideal
+#: a pair whose steady rate is at least this fraction of the ideal, or whose one-wave rate
+#: (start-up included) is at least the second, is sized at the ideal: two probes, so that one
+#: disturbed by the machine cannot shorten a fast pair's rounds
 KEEPS_UP = 0.5
+KEEPS_UP_ONE_WAVE = 0.4
 #: a probe bigger than this is preceded by one of this size, to tell whether a whole wave
 #: can finish in time
 SMALL_PROBE_REQUESTS = 100
@@ -205,7 +208,7 @@ class Plan:
     #: requests per second of the first probe, and the steady rate if it was measured
     probe_req_per_s: float
     steady_req_per_s: float | None
-    #: the part of a run that does not scale with its requests (start-up), if measured
+    #: what one wave took beyond its share at the sizing rate (the run's start-up), if probed
     startup_s: float | None
     #: every probe round's summary (for their errors)
     probes: tuple[dict[str, Any], ...]
@@ -231,11 +234,12 @@ def probe(
     1. :data:`SMALL_PROBE_REQUESTS` at most: if a whole wave would take more than a quarter
        of ``deadline_s`` at that rate, the pair gets one timed wave with a deadline (bounded).
     2. Else one wave (when the first probe was less), under ``deadline_s``. A wave longer
-       than a third of the budget makes a slow pair: one timed round, sized at that rate.
+       than a third of the budget makes a slow pair: one timed round of at least two
+       waves, sized at that rate.
     3. Else three waves: the difference is the steady rate, without the run's start-up,
-       which a one-wave probe would count against it. A pair whose steady rate is at least
-       :data:`KEEPS_UP` of the ideal is sized at the ideal (so its rounds are long enough to
-       show how close it gets); others at their steady rate. Rounds last ``budget_s`` at
+       which a one-wave probe would count against it. A pair that keeps up with the ideal
+       (:data:`KEEPS_UP`) is sized at the ideal (so its rounds are long enough to show how
+       close it gets); others at their steady rate. Rounds last ``budget_s`` at
        most, less when the start-up is small anyway (:data:`STARTUP_SHARE`).
     ``run`` raises what it raises when a deadline passes.
     """
@@ -250,15 +254,22 @@ def probe(
         rate = wave / probes[-1]["elapsed_s"]
     one_s = probes[-1]["elapsed_s"]
     if one_s > budget_s / 3:
-        requests = size_requests(concurrency, delay_ms, rate, budget_s)
+        # two waves when they fit in the point's time: the first opens the connections, the
+        # next reuses them, as any longer run does (a pool that slows down once full shows)
+        waves = 2 if 2 * one_s <= max_rounds * budget_s else 1
+        requests = max(waves * wave, size_requests(concurrency, delay_ms, rate, budget_s))
         return Plan(requests, 1, False, rate, None, None, tuple(probes), budget_s)
     probes.append(run(3 * wave, deadline_s))
     steady = steady_rate(wave, one_s, probes[-1]["elapsed_s"])
-    startup = max(0.0, one_s - wave / steady)
-    # no longer than it takes for the start-up to be a small part of a round
-    budget_s = min(budget_s, max(MIN_BUDGET_S, startup / STARTUP_SHARE))
     ideal = ideal_rate(concurrency, delay_ms)
-    sizing = ideal if ideal is not None and steady >= KEEPS_UP * ideal else steady
+    if ideal is not None and (steady >= KEEPS_UP * ideal or rate >= KEEPS_UP_ONE_WAVE * ideal):
+        sizing = ideal
+    else:
+        sizing = steady
+    # what a wave costs beyond its share at that rate; rounds no longer than it takes for this
+    # start-up to be a small part of them
+    startup = max(0.0, one_s - wave / sizing)
+    budget_s = min(budget_s, max(MIN_BUDGET_S, startup / STARTUP_SHARE))
     requests = size_requests(concurrency, delay_ms, sizing, budget_s)
     rounds = rounds_for(concurrency, delay_ms, sizing, requests, budget_s, max_rounds)
     return Plan(requests, rounds, False, rate, steady, startup, tuple(probes), budget_s)

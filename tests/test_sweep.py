@@ -128,9 +128,25 @@ def test_probe_sizes_a_pair_that_keeps_up_at_the_ideal_rate() -> None:
     plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None), (300, 10)]
     assert plan.steady_req_per_s == pytest.approx(1900)
-    assert plan.startup_s == pytest.approx(0.05)
+    # one wave took 50 ms of start-up + 100 / 1900 s; at the ideal it would take 50 ms
+    assert plan.startup_s == pytest.approx(0.05 + 100 / 1900 - 0.05)
     # 1.5 s at the ideal 2000 req/s; a one-wave probe (1000 req/s) would have given 1500
     assert (plan.requests, plan.rounds, plan.bounded) == (3000, 3, False)
+
+
+def test_probe_trusts_either_probe_that_says_a_pair_keeps_up() -> None:
+    class Disturbed(FakeRun):
+        def __call__(self, requests: int, deadline_s: float | None) -> dict:
+            out = super().__call__(requests, deadline_s)
+            if requests == 300:  # the machine stalled the three-wave probe for 0.3 s
+                out["elapsed_s"] += 0.3
+            return out
+
+    run = Disturbed(0.05, 1900)
+    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    assert plan.steady_req_per_s is not None
+    assert plan.steady_req_per_s < 1000  # fooled, but the one-wave probe (1030 req/s) was not
+    assert plan.requests == 3000
 
 
 def test_probe_sizes_a_pair_below_the_ideal_at_its_steady_rate() -> None:
@@ -145,7 +161,11 @@ def test_probe_sizes_a_slow_pair_from_one_wave_and_times_it_once() -> None:
     plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None)]
     assert plan.steady_req_per_s is None
+    # two waves at least: the second reuses the first one's connections
     assert (plan.requests, plan.rounds) == (200, 1)
+    # more than two waves when the budget holds more at the one-wave rate
+    more = sweep.probe(FakeRun(0.01, 300), 100, 50, budget_s=0.9, max_rounds=3, deadline_s=9)
+    assert (more.requests, more.rounds) == (300, 1)
 
 
 def test_probe_bounds_a_pair_too_slow_for_a_whole_wave() -> None:
@@ -160,7 +180,9 @@ def test_probe_checks_a_big_wave_under_the_deadline() -> None:
     plan = sweep.probe(run, 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None), (1000, 10)]
     assert not plan.bounded
-    assert plan.requests == 1000
+    assert (plan.requests, plan.rounds) == (2000, 1)  # two waves fit in 3 x 0.6 s
+    slower = sweep.probe(FakeRun(0.1, 800), 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10)
+    assert (slower.requests, slower.rounds) == (1000, 1)  # two would not
 
 
 def test_rounds_summaries_combine() -> None:
@@ -289,6 +311,6 @@ def test_fetch_round_is_one_fetch_all_condensed(
 def test_probe_gives_a_pair_with_a_small_start_up_shorter_rounds() -> None:
     run = FakeRun(0.002, 19.9)  # one connection: 2 ms to start, then 50 ms per request
     plan = sweep.probe(run, 1, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
-    assert plan.startup_s == pytest.approx(0.002)
+    assert plan.startup_s == pytest.approx(0.002 + 1 / 19.9 - 1 / 20)
     assert plan.requests == round(20 * sweep.MIN_BUDGET_S)
     assert plan.rounds == 3
