@@ -1,0 +1,174 @@
+"""CPU-bound work: coroutines are for I/O; for computation, serial is as good or better.
+
+Two scenarios, the same pure-Python chunks (``shared.cpu.work``) in every model:
+
+- ``cpu_wall_s``: a fixed batch of chunks run serially, and spread over one task per chunk
+  (greenlets, asyncio tasks, threads). ``ratio_to_serial`` compares each model with the
+  serial batch timed in the same worker just before (best round against best round). The
+  serial row itself is recorded as model ``thread``, variant ``serial`` (as in eat/play: the
+  plain interpreter, no tasks).
+- ``heartbeat_lag_ms``: a task that wants to wake every 10 ms beside one running 50 ms
+  chunks. ``value`` is the p99 lag; ``max_ms`` and ``p99_ms`` beside it. A hub or an event
+  loop waits for the chunk; threads are preempted every ``sys.getswitchinterval()``
+  (``switch_interval_s``).
+
+Chunk sizes are calibrated once in the pytest process (pure Python runs at the same speed
+in every worker), so every model gets exactly the same work.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from benchmarks import summary
+from shared import cpu
+from shared.bench import record, time_calls
+from shared.testing import Workers
+
+#: (model, worker options, variant) for every model that runs the batch
+KINDS = [
+    pytest.param("gevent", {}, "patched", id="gevent"),
+    pytest.param("asyncio", {}, "asyncio", id="asyncio"),
+    pytest.param("asyncio", {"loop": "uvloop"}, "uvloop", id="asyncio-uvloop"),
+    pytest.param("thread", {}, "threads", id="thread"),
+]
+
+#: chunks per batch and seconds per chunk for the batch; the heartbeat uses cpu.CHUNK_S
+CHUNKS, QUICK_CHUNKS = 8, 4
+BATCH_CHUNK_S, QUICK_BATCH_CHUNK_S = 0.050, 0.010
+BEAT_CHUNKS, QUICK_BEAT_CHUNKS = 10, 4
+ROUNDS, QUICK_ROUNDS = 3, 2
+
+
+@pytest.fixture(scope="module")
+def beat_n() -> int:
+    """Iterations of ``cpu.work`` for one ``cpu.CHUNK_S`` chunk, calibrated once."""
+    return cpu.calibrate(cpu.CHUNK_S)
+
+
+@pytest.fixture(scope="module")
+def batch(quick: bool, beat_n: int) -> dict[str, int]:
+    chunk_s = QUICK_BATCH_CHUNK_S if quick else BATCH_CHUNK_S
+    return {"chunks": QUICK_CHUNKS if quick else CHUNKS, "n": round(beat_n * chunk_s / cpu.CHUNK_S)}
+
+
+def test_cpu_serial(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    workers: Workers,
+    quick: bool,
+    batch: dict[str, int],
+) -> None:
+    """The baseline: the batch, one chunk after the other, no tasks."""
+    benchmark.group = "cpu batch"
+    w = workers.get("thread")
+    rounds = QUICK_ROUNDS if quick else ROUNDS
+    timed = time_calls(benchmark, w, "shared.cpu.serial", batch, rounds=rounds)
+    assert timed.result == cpu.serial(1, batch["n"]) * batch["chunks"]
+    info = record(
+        benchmark,
+        model="thread",
+        variant="serial",
+        scenario="cpu",
+        metric="cpu_wall_s",
+        value=timed.median_s,
+        unit="s",
+        timed=timed,
+        ratio_to_serial=1.0 if timed.median_s else None,
+        chunk_s=BATCH_CHUNK_S if not quick else QUICK_BATCH_CHUNK_S,
+        switch_interval_s=sys.getswitchinterval(),
+        **batch,
+    )
+    summary.remember(request.config, info)
+
+
+@pytest.mark.parametrize(("model", "options", "variant"), KINDS)
+def test_cpu_spread(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    workers: Workers,
+    quick: bool,
+    batch: dict[str, int],
+    model: str,
+    options: dict[str, Any],
+    variant: str,
+) -> None:
+    """The batch over one task per chunk, against the serial batch in the same worker."""
+    benchmark.group = "cpu batch"
+    w = workers.get(model, **options)
+    rounds = QUICK_ROUNDS if quick else ROUNDS
+    serial_s = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        w.call("shared.cpu.serial", **batch)
+        serial_s.append(time.perf_counter() - t0)
+    timed = time_calls(benchmark, w, "cpu.spread", batch, rounds=rounds)
+    assert timed.result == cpu.serial(1, batch["n"]) * batch["chunks"]
+    # the ratio compares each side's best round, the least disturbed on a shared machine
+    # (value stays the median, as everywhere)
+    stats = getattr(benchmark, "stats", None)
+    spread_best = stats.stats.min if stats is not None else None
+    info = record(
+        benchmark,
+        model=model,
+        variant=variant,
+        scenario="cpu",
+        metric="cpu_wall_s",
+        value=timed.median_s,
+        unit="s",
+        timed=timed,
+        ratio_to_serial=spread_best / min(serial_s) if spread_best else None,
+        serial_s=statistics.median(serial_s),
+        serial_best_s=min(serial_s),
+        spread_best_s=spread_best,
+        chunk_s=BATCH_CHUNK_S if not quick else QUICK_BATCH_CHUNK_S,
+        switch_interval_s=sys.getswitchinterval(),
+        **batch,
+    )
+    summary.remember(request.config, info)
+
+
+@pytest.mark.parametrize(("model", "options", "variant"), KINDS)
+def test_cpu_heartbeat(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    workers: Workers,
+    quick: bool,
+    beat_n: int,
+    model: str,
+    options: dict[str, Any],
+    variant: str,
+) -> None:
+    """How late a 10 ms heartbeat wakes while another task runs 50 ms chunks."""
+    benchmark.group = "cpu heartbeat"
+    w = workers.get(model, **options)
+    chunks = QUICK_BEAT_CHUNKS if quick else BEAT_CHUNKS
+    args = {"chunks": chunks, "n": beat_n, "interval_s": cpu.HEARTBEAT_INTERVAL_S}
+    # what one chunk really takes in this worker now (the calibration aimed at cpu.CHUNK_S)
+    chunk_s = w.request("shared.cpu.work", {"n": beat_n}).elapsed_s
+    timed = time_calls(benchmark, w, "cpu.heartbeat", args, rounds=1)
+    assert timed.result["checksums"] == [cpu.work(beat_n)] * chunks
+    lag = cpu.lag_stats(timed.result["wakes"], cpu.HEARTBEAT_INTERVAL_S)
+    info = record(
+        benchmark,
+        model=model,
+        variant=variant,
+        scenario="cpu",
+        metric="heartbeat_lag_ms",
+        value=lag["p99_ms"],
+        unit="ms",
+        timed=timed,
+        interval_ms=cpu.HEARTBEAT_INTERVAL_S * 1000,
+        chunk_ms=cpu.CHUNK_S * 1000,
+        chunk_ms_measured=chunk_s * 1000,
+        chunks=chunks,
+        n=beat_n,
+        switch_interval_s=sys.getswitchinterval(),
+        **lag,
+    )
+    summary.remember(request.config, info)

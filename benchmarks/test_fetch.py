@@ -1,0 +1,318 @@
+"""Fetch throughput and latency: every model x client, concurrency x server delay, vs the limit.
+
+Each round is one ``fetch_all`` call inside the pair's own worker (``shared.sweep.fetch_round``)
+against the shared test server, URLs ``/delay/{ms}``. Rounds are sized by time from a probe
+round at the same point (``shared.sweep``), so a slow pair costs no more time than a fast one.
+One pytest-benchmark group per point (``fetch delay=50ms concurrency=100``); the summary at
+the end of the run prints req/s, efficiency, latency and the server's CPU share side by side.
+
+``test_wrk`` measures the same points with wrk (C, epoll) first: the most this server gives
+on this machine, so each pair's rate also reads as a fraction of it (``of_wrk``). wrk and the
+server share the machine's cores, as every client does.
+
+Run: ``pytest benchmarks/ -k fetch`` (about 4 minutes on 2 cores); ``--quick`` keeps
+concurrency 10 and 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import pytest
+
+from benchmarks import summary
+from shared import sweep
+from shared.bench import Timed, record, roundtrip_s, time_calls
+from shared.server import ServerProcess
+from shared.testing import Workers
+from shared.worker import ModelWorker, WorkerTimeout
+
+#: a wave that takes longer is given up (the default is sweep.PROBE_DEADLINE_S)
+QUICK_PROBE_DEADLINE_S = 5.0
+#: seconds wrk runs per point
+WRK_S = 2
+QUICK_WRK_S = 1
+
+POINTS = [(c, d) for d in sweep.DELAYS_MS for c in sweep.CONCURRENCY]
+
+
+def skip_unless_in_run(quick: bool, concurrency: int) -> None:
+    if quick and concurrency not in sweep.QUICK_CONCURRENCY:
+        pytest.skip(f"--quick runs concurrency {sweep.QUICK_CONCURRENCY} only")
+    need = sweep.fds_needed(concurrency)
+    if sweep.fd_limit() < need:
+        pytest.skip(
+            f"open-file limit {sweep.fd_limit()} < {need} needed for {concurrency} "
+            f"connections: raise it (ulimit -n {need})"
+        )
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "delay_ms"),
+    [pytest.param(c, d, id=f"wrk-{sweep.point_id(c, d)}") for c, d in POINTS],
+)
+def test_wrk(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    server: ServerProcess,
+    quick: bool,
+    concurrency: int,
+    delay_ms: int,
+) -> None:
+    """The limit: what wrk gets from the server at this point."""
+    skip_unless_in_run(quick, concurrency)
+    if sweep.wrk_path() is None:
+        pytest.skip(sweep.WRK_MISSING)
+    benchmark.group = sweep.group(concurrency, delay_ms)
+    seconds = QUICK_WRK_S if quick else WRK_S
+    url = sweep.delay_url(server.url, delay_ms)
+    box: list[dict] = []
+    with sweep.CpuMeter(server.pid) as srv:
+        benchmark.pedantic(
+            lambda: box.append(sweep.run_wrk(url, concurrency, seconds)), rounds=1, iterations=1
+        )
+    out = box[-1]
+    if out["errors"]:
+        pytest.fail(f"wrk c={concurrency} d={delay_ms}: errors {out['errors']}")
+    info = record(
+        benchmark,
+        model="wrk",
+        variant="wrk",
+        client="wrk",
+        pair="wrk",
+        scenario="fetch",
+        metric="req_per_s",
+        value=out["req_per_s"],
+        unit="req/s",
+        concurrency=concurrency,
+        delay_ms=delay_ms,
+        requests=out["requests"],
+        efficiency=sweep.efficiency(out["req_per_s"], concurrency, delay_ms),
+        p50_ms=out.get("p50_ms"),
+        p99_ms=out.get("p99_ms"),
+        errors=0,
+        server_cpu=srv.share,
+        server_saturated=srv.share is not None and srv.share >= sweep.SATURATED_AT,
+        command=out["command"],
+        note="wrk (2 threads) shares the machine's cores with the server",
+    )
+    summary.remember(request.config, info)
+
+
+CASES = [
+    pytest.param(pair, c, d, id=f"{pair.id}-{sweep.point_id(c, d)}")
+    for c, d in POINTS
+    for pair in sweep.PAIRS
+]
+
+
+@pytest.mark.parametrize(("pair", "concurrency", "delay_ms"), CASES)
+def test_fetch(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    workers: Workers,
+    server: ServerProcess,
+    quick: bool,
+    pair: sweep.Pair,
+    concurrency: int,
+    delay_ms: int,
+) -> None:
+    """req/s of one pair at one point: timed rounds of one ``fetch_all`` each."""
+    skip_unless_in_run(quick, concurrency)
+    benchmark.group = sweep.group(concurrency, delay_ms)
+    worker = workers.get(pair.model, **pair.worker_options)
+    args = {
+        "model": pair.model,
+        "url": sweep.delay_url(server.url, delay_ms),
+        "concurrency": concurrency,
+        "timeout": sweep.TIMEOUT_S,
+        "client": pair.client,
+    }
+    deadline = QUICK_PROBE_DEADLINE_S if quick else sweep.PROBE_DEADLINE_S
+    notes = []
+
+    def run(requests: int, deadline_s: float | None) -> dict[str, Any]:
+        return worker.request(
+            "shared.sweep.fetch_round", {**args, "requests": requests}, deadline_s=deadline_s
+        ).value
+
+    # warm-up (imports, first client), then probe rounds at this point size the timed ones
+    fail_on_errors(pair, concurrency, delay_ms, [run(sweep.WARMUP_REQUESTS, None)])
+    server.reset()
+    try:
+        plan = sweep.probe(
+            run,
+            concurrency,
+            delay_ms,
+            budget_s=sweep.budget_s(delay_ms, quick),
+            max_rounds=sweep.QUICK_ROUNDS if quick else sweep.ROUNDS,
+            deadline_s=deadline,
+        )
+    except WorkerTimeout:
+        too_slow(request.config, server, pair, concurrency, delay_ms, deadline)
+    fail_on_errors(pair, concurrency, delay_ms, plan.probes)
+    requests = plan.requests
+    if plan.bounded:
+        notes.append(
+            f"one timed wave only: {sweep.SMALL_PROBE_REQUESTS} requests ran at "
+            f"{plan.probe_req_per_s:.0f} req/s"
+        )
+
+    roundtrip_s(worker)  # measured now, so the meters below see the timed rounds only
+    server.reset()
+    assert worker.pid is not None
+    kwargs = {**args, "requests": requests}
+    with sweep.CpuMeter(server.pid) as srv, sweep.CpuMeter(worker.pid) as cli:
+        if plan.bounded:
+            timed = time_one_bounded(benchmark, worker, kwargs, deadline)
+        else:
+            timed = time_calls(
+                benchmark,
+                worker,
+                "shared.sweep.fetch_round",
+                kwargs,
+                rounds=plan.rounds,
+                warmup_rounds=0,
+            )
+    seen = server.stats()
+    peak = seen["peak"]
+    if peak > concurrency:
+        pytest.fail(f"{pair.id}: {peak} requests in flight at once, more than {concurrency}")
+
+    below = None
+    if timed.result is None:
+        rate = p50 = p99 = None
+        below = requests / deadline
+        notes.append(
+            f"one wave of {requests} requests did not finish within {deadline:g} s (worker "
+            f"killed): under {below:.0f} req/s; the server saw {seen['count']} "
+            f"requests start, at most {peak} at once"
+        )
+    else:
+        fail_on_errors(pair, concurrency, delay_ms, timed.results)
+        rate = requests / timed.median_s if timed.median_s else None
+        p50, p99 = sweep.latency_ms(timed.results)
+    if delay_ms and peak < concurrency:
+        notes.append(f"only {peak} of {concurrency} requests were ever in flight at once")
+    if pair.client == "httpx":
+        other = next(p for p in sweep.PAIRS if p.label == pair.label and p.client != "httpx")
+        seen_other = summary.find(
+            request.config, pair=other.id, concurrency=concurrency, delay_ms=delay_ms
+        )
+        if seen_other is not None and seen_other["value"]:
+            note = sweep.httpx_note(
+                rate if rate is not None else below or 0.0,
+                other.client,
+                seen_other["value"],
+                upper_bound=rate is None,
+            )
+            if note:
+                notes.append(note)
+    wrk = summary.find(request.config, model="wrk", concurrency=concurrency, delay_ms=delay_ms)
+    info = record(
+        benchmark,
+        model=pair.model,
+        variant=pair.variant,
+        client=pair.client,
+        pair=pair.id,
+        scenario="fetch",
+        metric="req_per_s",
+        value=rate,
+        unit="req/s",
+        timed=timed,
+        concurrency=concurrency,
+        delay_ms=delay_ms,
+        requests=requests,
+        rounds=len(timed.results),
+        efficiency=sweep.efficiency(rate, concurrency, delay_ms),
+        ideal_req_per_s=sweep.ideal_rate(concurrency, delay_ms),
+        of_wrk=rate / wrk["value"] if rate and wrk and wrk["value"] else None,
+        p50_ms=p50,
+        p99_ms=p99,
+        errors=0 if timed.result is not None else None,
+        server_cpu=srv.share,
+        server_saturated=srv.share is not None and srv.share >= sweep.SATURATED_AT,
+        client_cpu=cli.share,
+        server_peak_inflight=peak,
+        probe_req_per_s=plan.probe_req_per_s,
+        steady_req_per_s=plan.steady_req_per_s,
+        startup_s=plan.startup_s,
+        round_budget_s=plan.budget_s,
+        below_req_per_s=below,
+        timeout_s=sweep.TIMEOUT_S,
+        note="; ".join(notes) or None,
+    )
+    summary.remember(request.config, info)
+
+
+def time_one_bounded(
+    benchmark: Any, worker: ModelWorker, kwargs: dict[str, Any], deadline_s: float
+) -> Timed:
+    """One timed round, as ``time_calls`` times it, given up after ``deadline_s``.
+
+    A round that does not finish in time kills the worker (``Workers`` starts a fresh one
+    for the next test) and leaves ``Timed.result`` None: the row says how long it waited.
+    """
+    rt = roundtrip_s(worker)
+    box: list[Any] = []
+
+    def target() -> None:
+        try:
+            box.append(
+                worker.request("shared.sweep.fetch_round", kwargs, deadline_s=deadline_s).value
+            )
+        except WorkerTimeout:
+            box.append(None)
+
+    benchmark.pedantic(target, rounds=1, warmup_rounds=0, iterations=1)
+    stats = getattr(benchmark, "stats", None)
+    median = stats.stats.median if stats is not None else None
+    return Timed(box[-1], median, rt, tuple(r for r in box if r is not None))
+
+
+def fail_on_errors(
+    pair: sweep.Pair, concurrency: int, delay_ms: int, rounds: Sequence[dict[str, Any]]
+) -> None:
+    """A round with failed requests fails the benchmark: its rate would mean nothing."""
+    kinds = sweep.error_kinds(rounds)
+    if kinds:
+        total = sum(r["requests"] for r in rounds)
+        pytest.fail(
+            f"{pair.id} c={concurrency} d={delay_ms}: {sum(kinds.values())} of {total} "
+            f"requests failed: {kinds}"
+        )
+
+
+def too_slow(
+    config: pytest.Config,
+    server: ServerProcess,
+    pair: sweep.Pair,
+    concurrency: int,
+    delay_ms: int,
+    deadline_s: float,
+) -> NoReturn:
+    """A probe did not finish in time although a smaller probe promised it would."""
+    seen = server.stats()
+    reason = (
+        f"{pair.id}: a probe round at concurrency {concurrency} did not finish within "
+        f"{deadline_s:g} s (worker killed); the server saw {seen['count']} requests start, "
+        f"at most {seen['peak']} at once"
+    )
+    summary.remember(
+        config,
+        {
+            "model": pair.model,
+            "variant": pair.variant,
+            "client": pair.client,
+            "pair": pair.id,
+            "scenario": "fetch",
+            "metric": "req_per_s",
+            "value": None,
+            "concurrency": concurrency,
+            "delay_ms": delay_ms,
+            "server_peak_inflight": seen["peak"],
+            "note": reason,
+        },
+    )
+    pytest.skip(reason)
