@@ -4,7 +4,7 @@ pytest-benchmark's own tables show seconds per round, and a fetch round's size d
 the pair (rounds are sized by time), so they cannot compare rates. Benchmarks here hand
 their ``extra_info`` to :func:`remember`, which registers this module as a plugin the first
 time; its :func:`pytest_terminal_summary` prints one table per fetch point with every pair
-side by side, and the CPU-bound tables.
+side by side (the CPU-bound figures are in the comparison of shared.report).
 """
 
 from __future__ import annotations
@@ -102,48 +102,10 @@ def fetch_lines(recs: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def cpu_lines(recs: list[dict[str, Any]]) -> list[str]:
-    out: list[str] = []
-    wall = [r for r in recs if r.get("metric") == "cpu_wall_s"]
-    if wall:
-        out.append("cpu-bound batch: the same pure-Python chunks, serial vs spread over tasks")
-        rows = [
-            [
-                f"{r['model']}/{r['variant']}",
-                _num(r["value"], ".3f"),
-                _num(r.get("ratio_to_serial"), ".2f"),
-                str(r.get("chunks")),
-            ]
-            for r in wall
-        ]
-        out += ["  " + line for line in _table(rows, ["model", "wall s", "x serial", "chunks"])]
-        out.append("")
-    beat = [r for r in recs if r.get("metric") == "heartbeat_lag_ms"]
-    if beat:
-        out.append("heartbeat lag: a 10 ms heartbeat beside 50 ms CPU chunks")
-        rows = [
-            [
-                f"{r['model']}/{r['variant']}",
-                _num(r.get("p50_ms"), ".1f"),
-                _num(r.get("p99_ms"), ".1f"),
-                _num(r.get("max_ms"), ".1f"),
-                _num(r.get("chunk_ms_measured"), ".1f"),
-                str(r.get("beats")),
-            ]
-            for r in beat
-        ]
-        head = ["model", "p50 ms", "p99 ms", "max ms", "chunk ms", "beats"]
-        out += ["  " + line for line in _table(rows, head)]
-    return out
-
-
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    recs = records(config)
-    for title, lines in (
-        ("switchbench: fetch sweep", fetch_lines(recs)),
-        ("switchbench: cpu-bound work", cpu_lines(recs)),
-    ):
-        if lines:
-            terminalreporter.write_sep("=", title)
-            for line in lines:
-                terminalreporter.write_line(line)
+    # the per-point detail the side-by-side comparison (shared.report) leaves out
+    lines = fetch_lines(records(config))
+    if lines:
+        terminalreporter.write_sep("=", "switchbench: fetch sweep, per point")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 
-from benchmarks import summary
 from shared import cpu
 from shared.bench import record, time_calls
 from shared.testing import Workers
@@ -59,7 +58,6 @@ def batch(quick: bool, beat_n: int) -> dict[str, int]:
 
 def test_cpu_serial(
     benchmark: Any,
-    request: pytest.FixtureRequest,
     workers: Workers,
     quick: bool,
     batch: dict[str, int],
@@ -70,7 +68,7 @@ def test_cpu_serial(
     rounds = QUICK_ROUNDS if quick else ROUNDS
     timed = time_calls(benchmark, w, "shared.cpu.serial", batch, rounds=rounds)
     assert timed.result == cpu.serial(1, batch["n"]) * batch["chunks"]
-    info = record(
+    record(
         benchmark,
         model="thread",
         variant="serial",
@@ -84,13 +82,11 @@ def test_cpu_serial(
         switch_interval_s=sys.getswitchinterval(),
         **batch,
     )
-    summary.remember(request.config, info)
 
 
 @pytest.mark.parametrize(("model", "options", "variant"), KINDS)
 def test_cpu_spread(
     benchmark: Any,
-    request: pytest.FixtureRequest,
     workers: Workers,
     quick: bool,
     batch: dict[str, int],
@@ -113,7 +109,7 @@ def test_cpu_spread(
     # (value stays the median, as everywhere)
     stats = getattr(benchmark, "stats", None)
     spread_best = stats.stats.min if stats is not None else None
-    info = record(
+    record(
         benchmark,
         model=model,
         variant=variant,
@@ -130,13 +126,11 @@ def test_cpu_spread(
         switch_interval_s=sys.getswitchinterval(),
         **batch,
     )
-    summary.remember(request.config, info)
 
 
 @pytest.mark.parametrize(("model", "options", "variant"), KINDS)
 def test_cpu_heartbeat(
     benchmark: Any,
-    request: pytest.FixtureRequest,
     workers: Workers,
     quick: bool,
     beat_n: int,
@@ -154,7 +148,7 @@ def test_cpu_heartbeat(
     timed = time_calls(benchmark, w, "cpu.heartbeat", args, rounds=1)
     assert timed.result["checksums"] == [cpu.work(beat_n)] * chunks
     lag = cpu.lag_stats(timed.result["wakes"], cpu.HEARTBEAT_INTERVAL_S)
-    info = record(
+    record(
         benchmark,
         model=model,
         variant=variant,
@@ -171,4 +165,3 @@ def test_cpu_heartbeat(
         switch_interval_s=sys.getswitchinterval(),
         **lag,
     )
-    summary.remember(request.config, info)
