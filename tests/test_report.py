@@ -130,6 +130,19 @@ def test_lower_is_better_ratios_and_reading() -> None:
     ]
 
 
+def test_cpu_reading_compares_each_model_with_serial_in_its_own_worker() -> None:
+    # absolute times say gevent is fastest; the same-worker ratios say nobody gained
+    rows = [
+        entry("cpu_wall_s", "gevent", 0.25, "s", variant="patched", ratio_to_serial=0.98),
+        entry("cpu_wall_s", "thread", 0.43, "s", variant="threads", ratio_to_serial=1.06),
+    ]
+    text = report.reading(only(res(rows), "cpu_wall_s"))
+    assert (
+        text == "wall time / serial in the same worker: gevent 0.98, thread 1.06 (below 1 = a gain)"
+    )
+    assert "faster" not in text
+
+
 def test_higher_is_better_ratios_and_reading() -> None:
     g = only(res(s.fetch(delays=(0,))), "req_per_s", delay_ms=0, concurrency=100)
     assert g.measured[0].label == "asyncio/uvloop+aiohttp"
