@@ -87,10 +87,15 @@ WIRE_TYPES: dict[str, type] = {"FetchResult": FetchResult}
 # --- validation -----------------------------------------------------------------------------
 
 
+def check_choice(value: str, choices: tuple[str, ...], what: str, where: str = "") -> str:
+    """Return ``value`` if it is one of ``choices``, else raise a ``ValueError`` naming them."""
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}{where}: choose one of {', '.join(choices)}")
+    return value
+
+
 def check_model(model: str) -> str:
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
-    return model
+    return check_choice(model, MODELS, "model")
 
 
 def check_variant(model: str, variant: str | None) -> str:
@@ -98,28 +103,16 @@ def check_variant(model: str, variant: str | None) -> str:
     check_model(model)
     if variant is None:
         return VARIANTS[model][0]
-    if variant not in VARIANTS[model]:
-        raise ValueError(
-            f"unknown variant {variant!r} for model {model}: "
-            f"choose one of {', '.join(VARIANTS[model])}"
-        )
-    return variant
+    return check_choice(variant, VARIANTS[model], "variant", f" for model {model}")
 
 
 def check_client(model: str, client: str) -> str:
     check_model(model)
-    if client not in CLIENTS[model]:
-        raise ValueError(
-            f"unknown client {client!r} for model {model}: "
-            f"choose one of {', '.join(CLIENTS[model])}"
-        )
-    return client
+    return check_choice(client, CLIENTS[model], "client", f" for model {model}")
 
 
 def check_loop(loop: str) -> str:
-    if loop not in LOOPS:
-        raise ValueError(f"unknown loop {loop!r}: choose one of {', '.join(LOOPS)}")
-    return loop
+    return check_choice(loop, LOOPS, "loop")
 
 
 def check_scale(scale: float) -> float:

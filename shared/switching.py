@@ -258,12 +258,7 @@ def check_spawn_variant(model: str, variant: str | None) -> str:
     spec.check_model(model)
     if variant is None:
         return SPAWN_VARIANTS[model][0]
-    if variant not in SPAWN_VARIANTS[model]:
-        raise ValueError(
-            f"unknown spawn variant {variant!r} for {model}:"
-            f" choose one of {', '.join(SPAWN_VARIANTS[model])}"
-        )
-    return variant
+    return spec.check_choice(variant, SPAWN_VARIANTS[model], "spawn variant", f" for {model}")
 
 
 # --- measuring ------------------------------------------------------------------------------
