@@ -23,7 +23,7 @@ import pytest
 
 from benchmarks import summary
 from shared import sweep
-from shared.bench import Timed, record, roundtrip_s, time_calls
+from shared.bench import Timed, record, round_stat, roundtrip_s, time_calls
 from shared.server import ServerProcess
 from shared.testing import Workers
 from shared.worker import ModelWorker, WorkerTimeout
@@ -266,9 +266,13 @@ def time_one_bounded(
             box.append(None)
 
     benchmark.pedantic(target, rounds=1, warmup_rounds=0, iterations=1)
-    stats = getattr(benchmark, "stats", None)
-    median = stats.stats.median if stats is not None else None
-    return Timed(box[-1], median, rt, tuple(r for r in box if r is not None))
+    return Timed(
+        box[-1],
+        round_stat(benchmark, "median"),
+        rt,
+        tuple(r for r in box if r is not None),
+        round_stat(benchmark, "min"),
+    )
 
 
 def fail_on_errors(

@@ -111,7 +111,11 @@ def time_calls(
 
     benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
     return Timed(
-        box[-1], _stat(benchmark, "median"), rt, tuple(box[-rounds:]), _stat(benchmark, "min")
+        box[-1],
+        round_stat(benchmark, "median"),
+        rt,
+        tuple(box[-rounds:]),
+        round_stat(benchmark, "min"),
     )
 
 
@@ -160,14 +164,14 @@ def time_fresh_calls(
     median_rt = statistics.median(trips)
     return Timed(
         box[-1],
-        _stat(benchmark, "median"),
+        round_stat(benchmark, "median"),
         median_rt,
         tuple(box[-rounds:]),
-        _stat(benchmark, "min"),
+        round_stat(benchmark, "min"),
     )
 
 
-def _stat(benchmark: Any, name: str) -> float | None:
+def round_stat(benchmark: Any, name: str) -> float | None:
     """A statistic of the timed rounds, or None when timing is off (--benchmark-disable)."""
     stats = getattr(benchmark, "stats", None)
     return getattr(stats.stats, name) if stats is not None else None
