@@ -23,12 +23,13 @@ import contextlib
 import errno
 import socket
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.client import HTTPException
-from typing import Any
+from typing import Any, cast
 
 from shared import spec
 from shared.spec import ErrorKind, FetchResult
@@ -78,6 +79,49 @@ def plan(
     spec.check_fetch_args(model, client, concurrency, timeout, max_bytes)
     url_list = spec.check_urls(urls)
     return Plan(model, client, concurrency, float(timeout), max_bytes), url_list
+
+
+# --- the run's work ------------------------------------------------------------------------------
+
+
+class Work:
+    """One run's URLs, shared by its ``concurrency`` workers, in every model alike: a worker
+    takes the next URL when it is free and files the result under that URL's index, so the
+    results come back in input order and no more than ``concurrency`` requests are in flight.
+
+    Long-lived workers, as a thread pool has, not a task or greenlet per URL: every model then
+    pays the same per request (no spawn for each; a spawn is measured on its own in
+    benchmarks/test_switching.py). Taking is under a lock, for threads; where one thread runs
+    the workers it is never contended. :meth:`stop` (after Ctrl-C) lets no worker take more.
+    """
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        self._todo = enumerate(urls)
+        self._results: list[FetchResult | None] = [None] * len(urls)
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def workers(self, concurrency: int) -> int:
+        """How many workers to start: ``concurrency``, never more than there are URLs."""
+        return min(concurrency, len(self._results))
+
+    def take(self) -> tuple[int, str] | None:
+        """The next URL and its index; None when there are none left or the run is stopped."""
+        with self._lock:
+            return None if self._stopped else next(self._todo, None)
+
+    def put(self, index: int, result: FetchResult) -> None:
+        self._results[index] = result
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def results(self) -> list[FetchResult]:
+        """Every URL's result, in input order; RuntimeError if one has none."""
+        missing = [i for i, r in enumerate(self._results) if r is None]
+        if missing:
+            raise RuntimeError(f"{len(missing)} URLs have no result, the first #{missing[0]}")
+        return cast(list[FetchResult], self._results)
 
 
 # --- one request --------------------------------------------------------------------------------

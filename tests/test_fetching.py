@@ -111,3 +111,27 @@ def test_summary_counts_every_kind_and_the_rate() -> None:
     }
     assert s.req_per_s == 6.0
     assert s.line().startswith("3 URLs in 0.50 s, 6 req/s: ok 0, invalid-url 2")
+
+
+def test_work_hands_each_url_out_once_and_gives_results_in_input_order() -> None:
+    urls = [f"http://h/{i}" for i in range(5)]
+    work = fetching.Work(urls)
+    assert work.workers(100) == 5
+    assert work.workers(2) == 2
+    taken = []
+    while (job := work.take()) is not None:
+        taken.append(job)
+    assert taken == list(enumerate(urls))
+    for index, url in reversed(taken):  # finished out of order
+        work.put(index, fetching.invalid(url))
+    assert [r.url for r in work.results()] == urls
+
+
+def test_work_stopped_hands_out_nothing_more_and_a_missing_result_is_an_error() -> None:
+    work = fetching.Work(["http://h/0", "http://h/1"])
+    assert work.take() == (0, "http://h/0")
+    work.stop()
+    assert work.take() is None
+    work.put(0, fetching.invalid("http://h/0"))
+    with pytest.raises(RuntimeError, match="1 URLs have no result, the first #1"):
+        work.results()

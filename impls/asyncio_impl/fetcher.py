@@ -1,9 +1,10 @@
 """Fetch many URLs at once with asyncio tasks: ``fetch_all(urls, concurrency=, timeout=, client=)``.
 
 What it shows: every place a request waits is an ``await``, where the event loop runs other
-tasks until the socket is ready. One task per URL, created at once in a ``TaskGroup``;
-``asyncio.Semaphore(n)`` lets n of them hold a request at a time; ``asyncio.timeout`` is each
-request's deadline, cancelling the task wherever it awaits. httpx's ``AsyncClient`` mirrors
+tasks until the socket is ready. n worker tasks in a ``TaskGroup``, each taking the next URL
+when it is free (``shared.fetching.Work``, as a thread pool's workers do), so at most n
+requests are in flight; ``asyncio.timeout`` is each request's deadline, cancelling the task
+wherever it awaits. httpx's ``AsyncClient`` mirrors
 the sync ``Client`` the other models use; aiohttp is asyncio's own client. The same code runs
 on uvloop (``ModelWorker("asyncio", loop="uvloop")``, ``switchbench fetch --loop uvloop``).
 
@@ -73,29 +74,34 @@ def fetch_all(
 
 
 async def _fetch_all(plan: fetching.Plan, urls: list[str]) -> list[FetchResult]:
-    slots = asyncio.Semaphore(plan.concurrency)
+    work = fetching.Work(urls)
     async with _open_client(plan) as get:
         async with asyncio.TaskGroup() as tasks:  # after Ctrl-C: cancels and awaits every task
-            # one task per URL, all created now; the semaphore lets `concurrency` of them
-            # fetch at a time; leaving the block awaits them all (the loop runs them meanwhile)
-            jobs = [tasks.create_task(_fetch_one(get, slots, plan, url)) for url in urls]
-    return [job.result() for job in jobs]
+            # `concurrency` worker tasks, started now; leaving the block awaits them all (the
+            # loop runs them meanwhile)
+            for _ in range(work.workers(plan.concurrency)):
+                tasks.create_task(_work(get, plan, work))
+    return work.results()
 
 
-async def _fetch_one(
-    get: Get, slots: asyncio.Semaphore, plan: fetching.Plan, url: str
-) -> FetchResult:
+async def _work(get: Get, plan: fetching.Plan, work: fetching.Work) -> None:
+    """One worker: the next URL whenever this one is done, until there are none left."""
+    while (job := work.take()) is not None:
+        index, url = job
+        work.put(index, await _fetch_one(get, plan, url))
+
+
+async def _fetch_one(get: Get, plan: fetching.Plan, url: str) -> FetchResult:
     if not spec.is_valid_url(url):
         return fetching.invalid(url)
-    async with slots:  # waits for a free slot: the loop runs other tasks meanwhile
-        attempt = plan.attempt(url)
-        try:
-            # one deadline for the whole request: the loop cancels this task where it awaits
-            async with asyncio.timeout(plan.timeout):
-                await get(attempt)
-        except Exception as exc:
-            return attempt.failure(exc)
-        return attempt.result()
+    attempt = plan.attempt(url)
+    try:
+        # one deadline for the whole request: the loop cancels this task where it awaits
+        async with asyncio.timeout(plan.timeout):
+            await get(attempt)
+    except Exception as exc:
+        return attempt.failure(exc)
+    return attempt.result()
 
 
 @contextlib.asynccontextmanager

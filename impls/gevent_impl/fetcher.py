@@ -2,8 +2,9 @@
 
 What it shows: once the standard library is monkey-patched, plain blocking code becomes
 concurrent. httpx's *sync* ``Client`` blocks in ``socket.recv()``; the patched socket parks
-the greenlet and gevent's hub runs another one until data arrives. ``gevent.pool.Pool(n)``
-keeps at most n greenlets running; ``gevent.Timeout`` is each request's deadline, raised by
+the greenlet and gevent's hub runs another one until data arrives. n worker greenlets, each
+taking the next URL when it is free (``shared.fetching.Work``, as a thread pool's workers
+do), keep at most n requests in flight; ``gevent.Timeout`` is each request's deadline, raised by
 the hub inside the greenlet wherever it waits. geventhttpclient is gevent's own client,
 written for its sockets.
 
@@ -75,15 +76,24 @@ def fetch_all(
     )
     if not gevent.monkey.is_module_patched("socket"):  # httpx would block the whole hub
         raise RuntimeError("the gevent fetcher needs gevent.monkey.patch_all() first")
-    pool = gevent.pool.Pool(plan.concurrency)
+    work = fetching.Work(urls)
+    workers = gevent.pool.Group()
     with _open_client(plan) as get:
         try:
-            # one greenlet per URL; spawn blocks this greenlet while `concurrency` of them run
-            jobs = [pool.spawn(_fetch_one, get, plan, url) for url in urls]
-            # blocks this greenlet until each job is done, in input order (the hub runs them)
-            return [job.get() for job in jobs]
+            # `concurrency` worker greenlets, started now
+            for _ in range(work.workers(plan.concurrency)):
+                workers.spawn(_work, get, plan, work)
+            workers.join(raise_error=True)  # blocks this greenlet until every worker is done
         finally:
-            pool.kill()  # after Ctrl-C: stop the greenlets still running, then close the client
+            workers.kill()  # after Ctrl-C: stop the greenlets still running, then close the client
+    return work.results()
+
+
+def _work(get: Get, plan: fetching.Plan, work: fetching.Work) -> None:
+    """One worker: the next URL whenever this one is done, until there are none left."""
+    while (job := work.take()) is not None:
+        index, url = job
+        work.put(index, _fetch_one(get, plan, url))
 
 
 def _fetch_one(get: Get, plan: fetching.Plan, url: str) -> FetchResult:

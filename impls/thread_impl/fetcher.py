@@ -1,8 +1,9 @@
 """Fetch many URLs at once with OS threads: ``fetch_all(urls, concurrency=, timeout=, client=)``.
 
-What it shows: plain blocking code, run by ``ThreadPoolExecutor(max_workers=n)``: n threads,
-each blocked in ``socket.recv()`` with the GIL released while it waits, preempted by the
-interpreter otherwise. What threads cannot do is be interrupted: there is no ``Timeout`` to
+What it shows: plain blocking code in n worker threads of a ``ThreadPoolExecutor``, each
+taking the next URL when it is free (``shared.fetching.Work``), each blocked in
+``socket.recv()`` with the GIL released while it waits, preempted by the interpreter
+otherwise. What threads cannot do is be interrupted: there is no ``Timeout`` to
 raise inside a blocked thread, so each request's deadline is made of its parts: every
 blocking call is given only the time left, and where a library fixes one read timeout for a
 whole body (httpx), a watchdog thread shuts the socket down at the deadline, which makes the
@@ -65,12 +66,29 @@ def fetch_all(
     plan, urls = fetching.plan(
         MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
     )
+    work = fetching.Work(urls)
     with _open_client(plan) as get, _Watchdog() as watchdog:
         with ThreadPoolExecutor(max_workers=plan.concurrency) as pool:
-            # one task per URL, run by at most `concurrency` threads; map blocks this thread
-            # and returns the results in input order (after Ctrl-C it cancels the queued ones
-            # and waits for the running ones, each within its deadline)
-            return list(pool.map(partial(_fetch_one, get, watchdog, plan), urls))
+            try:
+                # `concurrency` worker threads, started now
+                workers = [
+                    pool.submit(_work, get, watchdog, plan, work)
+                    for _ in range(work.workers(plan.concurrency))
+                ]
+                for worker in workers:
+                    worker.result()  # blocks this thread until the worker is done
+            finally:
+                # after Ctrl-C: no worker starts another request; leaving the pool waits for
+                # the running ones, each within its deadline
+                work.stop()
+    return work.results()
+
+
+def _work(get: Get, watchdog: _Watchdog, plan: fetching.Plan, work: fetching.Work) -> None:
+    """One worker: the next URL whenever this one is done, until there are none left."""
+    while (job := work.take()) is not None:
+        index, url = job
+        work.put(index, _fetch_one(get, watchdog, plan, url))
 
 
 def _fetch_one(get: Get, watchdog: _Watchdog, plan: fetching.Plan, url: str) -> FetchResult:
