@@ -1,9 +1,10 @@
 """The fetch sweep without the harness: each pair in a fresh process, timed by itself.
 
 A check on ``benchmarks/test_fetch.py``: the same rounds (``shared.sweep.fetch_round``, sized
-the same way from a probe round) run in a fresh interpreter per pair and point that imports
-the model's fetcher directly: no worker, no pipe, no pytest. If the two disagree, the
-harness is measuring itself.
+the same way from a probe round, or with ``--compare`` exactly as many requests and rounds
+as the harness ran) run in a fresh interpreter per pair and point that imports the model's
+fetcher directly: no worker, no pipe, no pytest. If the two disagree, the harness is
+measuring itself.
 
     python benchmarks/standalone_fetch.py                      # concurrency 10, 100 x delay 0, 50
     python benchmarks/standalone_fetch.py --points c100-d50 --pairs asyncio-aiohttp
@@ -63,23 +64,32 @@ def child(args: argparse.Namespace) -> int:
         return sweep.fetch_round(**fetch, requests=requests)
 
     run(sweep.WARMUP_REQUESTS, None)
-    budget = args.budget or sweep.budget_s(args.delay, quick=False)
-    plan = sweep.probe(
-        run,
-        args.concurrency,
-        args.delay,
-        budget_s=budget,
-        max_rounds=args.rounds,
-        deadline_s=sweep.PROBE_DEADLINE_S,
-    )
-    requests, rounds = plan.requests, (1 if plan.bounded else plan.rounds)
+    if args.requests:
+        # the harness's own round size (--compare): the same work, so the rates compare
+        # like for like (a round's start-up weighs more in a smaller one)
+        probes: list[dict[str, Any]] = []
+        requests, rounds = args.requests, args.rounds
+        steady = startup = None
+    else:
+        budget = args.budget or sweep.budget_s(args.delay, quick=False)
+        plan = sweep.probe(
+            run,
+            args.concurrency,
+            args.delay,
+            budget_s=budget,
+            max_rounds=args.rounds,
+            deadline_s=sweep.PROBE_DEADLINE_S,
+        )
+        probes = list(plan.probes)
+        requests, rounds = plan.requests, (1 if plan.bounded else plan.rounds)
+        steady, startup = plan.steady_req_per_s, plan.startup_s
     walls, results = [], []
     with sweep.CpuMeter(args.server_pid) as srv, sweep.CpuMeter(os.getpid()) as cli:
         for _ in range(rounds):
             t0 = time.perf_counter()
             results.append(sweep.fetch_round(**fetch, requests=requests))
             walls.append(time.perf_counter() - t0)
-    errors = sweep.error_kinds([*plan.probes, *results])
+    errors = sweep.error_kinds([*probes, *results])
     p50, p99 = sweep.latency_ms(results)
     rate = requests / statistics.median(walls)
     out = {
@@ -91,8 +101,8 @@ def child(args: argparse.Namespace) -> int:
         "p99_ms": p99,
         "server_cpu": srv.share,
         "client_cpu": cli.share,
-        "steady_req_per_s": plan.steady_req_per_s,
-        "startup_s": plan.startup_s,
+        "steady_req_per_s": steady,
+        "startup_s": startup,
         "errors": errors,
     }
     print(json.dumps(out), flush=True)
@@ -110,7 +120,10 @@ def run_child(
     server_pid: int,
     budget: float,
     rounds: int,
+    requests: int | None = None,
 ) -> dict[str, Any]:
+    """One pair at one point in a fresh process: ``requests`` per round when given, else
+    sized by a probe as the benchmark sizes it."""
     from shared import proc
 
     cmd = [
@@ -126,6 +139,8 @@ def run_child(
     ]  # fmt: skip
     if budget is not None:
         cmd += ["--budget", str(budget)]
+    if requests is not None:
+        cmd += ["--requests", str(requests)]
     if pair.loop:
         cmd += ["--loop", pair.loop]
     # bounded: the probe's deadline, then rounds sized to the budget (see shared.sweep.plan)
@@ -181,14 +196,19 @@ def parent(args: argparse.Namespace) -> int:
         for c, d in points:
             for pair in pairs:
                 server.reset()
-                r = run_child(pair, c, d, server.url, server.pid, args.budget, args.rounds)
+                h = harness.get((pair.id, c, d))
+                if h and h.get("requests") and not h.get("below_req_per_s"):
+                    # the harness's round size and count: the same work in a fresh process
+                    rounds, requests = h.get("rounds") or args.rounds, h["requests"]
+                else:
+                    rounds, requests = args.rounds, None
+                r = run_child(pair, c, d, server.url, server.pid, args.budget, rounds, requests)
                 line = (
                     f"{pair.id:<24} {sweep.point_id(c, d):<10} {_fmt(r['req_per_s'], ',.0f'):>8} "
                     f"{_fmt(r.get('efficiency'), '.0%'):>5} {_fmt(r.get('p50_ms'), '.1f'):>7} "
                     f"{_fmt(r.get('p99_ms'), '.1f'):>8} {_fmt(r.get('server_cpu'), '.2f'):>7} "
                     f"{_fmt(r.get('client_cpu'), '.2f'):>7} {_fmt(r.get('requests'), 'd'):>8}"
                 )
-                h = harness.get((pair.id, c, d))
                 if harness:
                     hv = h["value"] if h else None
                     ratio = r["req_per_s"] / hv if hv and r["req_per_s"] else None
@@ -218,7 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, default=sweep.ROUNDS, help="timed rounds per point (default: 3)"
     )
-    parser.add_argument("--compare", help="pytest --benchmark-json file to print beside")
+    parser.add_argument(
+        "--compare",
+        help="pytest --benchmark-json file to print beside; each pair then runs the rounds "
+        "the harness ran (same requests per round, same count)",
+    )
     parser.add_argument("--json", help="append one JSON line per measurement to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -228,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--delay", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--requests", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if (args.budget is not None and args.budget <= 0) or args.rounds < 1:
         parser.error("--budget must be > 0 and --rounds >= 1")

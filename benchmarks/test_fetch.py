@@ -95,7 +95,7 @@ def test_wrk(
         server_cpu=srv.share,
         server_saturated=srv.share is not None and srv.share >= sweep.SATURATED_AT,
         command=out["command"],
-        note="wrk (2 threads) shares the machine's cores with the server",
+        note=sweep.WRK_DELAY_NOTE if delay_ms else sweep.WRK_NOTE,
     )
     summary.remember(request.config, info)
 

@@ -1165,9 +1165,8 @@ def table(g: Group) -> tuple[list[str], list[list[str]]]:
         lim = g.limit
         side = [_side_text(lim, key) for key, _ in meta.columns]
         extra = fmt_params(p for p in lim.params if p not in g.params)
-        cells.append(
-            [lim.label, fmt_num(lim.value), "limit", *side, extra and f"measured at {extra}"]
-        )
+        notes = "; ".join(n for n in (extra and f"measured at {extra}", lim.note) if n)
+        cells.append([lim.label, fmt_num(lim.value), "limit", *side, notes])
     return header, cells
 
 

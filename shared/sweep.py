@@ -76,6 +76,14 @@ PROBE_DEADLINE_S = 10.0
 SATURATED_AT = 0.9
 #: httpx below this fraction of the same model's other client gets a note saying why
 HTTPX_FAR_BEHIND = 0.67
+#: what a wrk row says: the server's limit without a delay; with one, a reference only
+WRK_NOTE = "wrk (2 threads) shares the machine's cores with the server"
+WRK_DELAY_NOTE = (
+    "with a delay, wrk is a reference, not a ceiling: each connection sends its next request "
+    "the instant a response lands, so its requests reach the single-threaded server in step "
+    "and their responses wait for it one after another (see p50 against the delay); a "
+    "client that spreads its requests can get more"
+)
 HTTPX_NOTE = (
     "httpx is at {ratio} of {other} in the same model ({rate} vs {other_rate:.0f} req/s): "
     "httpcore's connection pool re-checks every connection on each request and, under "

@@ -155,6 +155,7 @@ def fetch(delays: tuple[int, ...] = (0, 10, 100)) -> list[dict[str, Any]]:
                     scenario=s,
                     concurrency=c,
                     delay_ms=delay,
+                    note="a reference" if delay else None,
                 )
             )
     return out

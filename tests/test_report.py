@@ -156,6 +156,14 @@ def test_higher_is_better_ratios_and_reading() -> None:
     assert "p99 ms" in header
     assert cells[-1][0] == "wrk (server limit)"
     assert cells[-1][2] == "limit"
+    assert cells[-1][-1] == ""
+
+
+def test_the_limit_row_shows_its_note() -> None:
+    g = only(res(s.fetch(delays=(10,))), "req_per_s", delay_ms=10, concurrency=100)
+    _, cells = report.table(g)
+    assert cells[-1][0] == "wrk (server limit)"
+    assert cells[-1][-1] == "a reference"
 
 
 def test_ties_and_missing_figures_in_the_reading() -> None:
