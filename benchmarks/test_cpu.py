@@ -3,8 +3,9 @@
 Two scenarios, the same pure-Python chunks (``shared.cpu.work``) in every model:
 
 - ``cpu_wall_s``: a fixed batch of chunks run serially, and spread over one task per chunk
-  (greenlets, asyncio tasks, threads). ``ratio_to_serial`` compares each model with the
-  serial batch timed in the same worker just before (best round against best round). The
+  (greenlets, asyncio tasks, threads). ``ratio_to_serial`` is the median over rounds of one
+  spread round against the serial batch run right before it in the same worker (pairs close
+  in time: this machine's speed drifts over seconds; ``ratio_min``/``ratio_max`` beside). The
   serial row itself is recorded as model ``thread``, variant ``serial`` (as in eat/play: the
   plain interpreter, no tasks).
 - ``heartbeat_lag_ms``: a task that wants to wake every 10 ms beside one running 50 ms
@@ -26,7 +27,7 @@ from typing import Any
 import pytest
 
 from shared import cpu
-from shared.bench import record, time_calls
+from shared.bench import record, round_times, time_calls
 from shared.testing import Workers
 
 #: (model, worker options, variant) for every model that runs the batch
@@ -41,7 +42,7 @@ KINDS = [
 CHUNKS, QUICK_CHUNKS = 8, 4
 BATCH_CHUNK_S, QUICK_BATCH_CHUNK_S = 0.050, 0.010
 BEAT_CHUNKS, QUICK_BEAT_CHUNKS = 10, 4
-ROUNDS, QUICK_ROUNDS = 3, 2
+ROUNDS, QUICK_ROUNDS = 5, 3
 
 
 @pytest.fixture(scope="module")
@@ -98,16 +99,20 @@ def test_cpu_spread(
     benchmark.group = "cpu batch"
     w = workers.get(model, **options)
     rounds = QUICK_ROUNDS if quick else ROUNDS
-    serial_s = []
-    for _ in range(rounds):
+    serial_s: list[float] = []
+
+    def serial_first() -> None:
+        # the serial batch right before each spread round, in the same worker: the two
+        # halves of a pair meet the same machine, which on a shared one changes by the second
         t0 = time.perf_counter()
         w.call("shared.cpu.serial", **batch)
         serial_s.append(time.perf_counter() - t0)
-    timed = time_calls(benchmark, w, "cpu.spread", batch, rounds=rounds)
+
+    timed = time_calls(benchmark, w, "cpu.spread", batch, rounds=rounds, before_each=serial_first)
     assert timed.result == cpu.serial(1, batch["n"]) * batch["chunks"]
-    # the ratio compares each side's best round, the least disturbed on a shared machine
-    # (value stays the median, as everywhere)
-    spread_best = timed.min_s
+    spread_s = round_times(benchmark)
+    paired = serial_s[len(serial_s) - len(spread_s) :]  # the last ones: one per timed round
+    ratios = [sp / se for sp, se in zip(spread_s, paired, strict=True)]
     record(
         benchmark,
         model=model,
@@ -117,10 +122,10 @@ def test_cpu_spread(
         value=timed.median_s,
         unit="s",
         timed=timed,
-        ratio_to_serial=spread_best / min(serial_s) if spread_best else None,
+        ratio_to_serial=statistics.median(ratios) if ratios else None,
+        ratio_min=min(ratios) if ratios else None,
+        ratio_max=max(ratios) if ratios else None,
         serial_s=statistics.median(serial_s),
-        serial_best_s=min(serial_s),
-        spread_best_s=spread_best,
         chunk_s=BATCH_CHUNK_S if not quick else QUICK_BATCH_CHUNK_S,
         switch_interval_s=sys.getswitchinterval(),
         **batch,

@@ -101,15 +101,22 @@ def time_calls(
     *,
     rounds: int,
     warmup_rounds: int = 1,
+    before_each: Callable[[], None] | None = None,
 ) -> Timed:
-    """Time ``worker.call(fn, **kwargs)``: ``rounds`` rounds of one call each, after warm-up."""
+    """Time ``worker.call(fn, **kwargs)``: ``rounds`` rounds of one call each, after warm-up.
+
+    ``before_each`` runs untimed before every round (warm-up rounds too), e.g. a baseline
+    measured right before each round so that the two meet the same machine.
+    """
     rt = roundtrip_s(worker)
     box: list[Any] = []
 
     def target() -> None:
         box.append(worker.call(fn, **kwargs))
 
-    benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
+    benchmark.pedantic(
+        target, setup=before_each, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1
+    )
     return Timed(
         box[-1],
         round_stat(benchmark, "median"),
@@ -175,6 +182,12 @@ def round_stat(benchmark: Any, name: str) -> float | None:
     """A statistic of the timed rounds, or None when timing is off (--benchmark-disable)."""
     stats = getattr(benchmark, "stats", None)
     return getattr(stats.stats, name) if stats is not None else None
+
+
+def round_times(benchmark: Any) -> list[float]:
+    """Seconds of each timed round, in order; empty when timing is off (--benchmark-disable)."""
+    stats = getattr(benchmark, "stats", None)
+    return list(stats.stats.data) if stats is not None else []
 
 
 def record(
