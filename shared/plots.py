@@ -217,10 +217,10 @@ def _draw_limit(ax: Axes, limits: list[Row], xs: list[float]) -> None:
         (c, r.value) for r in limits if (c := _num(r.param("concurrency"))) is not None and r.value
     )
     if len(pts) >= 2:
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label="server limit (wrk)", **LIMIT_STYLE)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label="wrk", **LIMIT_STYLE)
     else:
         level = max(r.value for r in limits)  # type: ignore[type-var]
-        ax.axhline(level, label="server limit (wrk)", **LIMIT_STYLE)
+        ax.axhline(level, label="wrk", **LIMIT_STYLE)
 
 
 def plot_latency(results: Results, path: Path) -> str | None:

@@ -196,7 +196,8 @@ _RATE = {"req/s", "rps", "requests/s", "req/sec", "reqs/s"}
 #: the report's plots (shared.plots draws them): file stem -> what it shows
 PLOT_CAPTIONS = {
     "throughput": "Throughput vs concurrency per model+client, one panel per server delay; "
-    "dashed black = the server's own limit (wrk), dotted = ideal concurrency / delay",
+    "dashed black = wrk against the same server (its limit without a delay, a reference "
+    "with one), dotted = ideal concurrency / delay",
     "latency": "p50 and p99 latency vs concurrency per model+client",
     "switching": "Switch, yield and raw switch cost per operation; spawn+join cost vs N",
     "memory": "Memory per parked task vs N (log-log); x = a model that could not reach N",
@@ -266,9 +267,15 @@ class Row:
         return self.model in LIMIT_MODELS
 
     @property
+    def limit_kind(self) -> str:
+        """What a limit row is: without a server delay the most the server gives; with one,
+        a reference a client may beat (wrk's lock-step connections queue at the server)."""
+        return "reference" if number(self.param("delay_ms")) else "server limit"
+
+    @property
     def label(self) -> str:
         if self.is_limit:
-            return f"{self.model} (server limit)"
+            return f"{self.model} ({self.limit_kind})"
         out = self.model
         default = spec.VARIANTS.get(self.model, (None,))[0]
         if self.variant and self.variant not in (self.model, default):
@@ -1166,7 +1173,7 @@ def table(g: Group) -> tuple[list[str], list[list[str]]]:
         side = [_side_text(lim, key) for key, _ in meta.columns]
         extra = fmt_params(p for p in lim.params if p not in g.params)
         notes = "; ".join(n for n in (extra and f"measured at {extra}", lim.note) if n)
-        cells.append([lim.label, fmt_num(lim.value), "limit", *side, notes])
+        cells.append([lim.label, fmt_num(lim.value), lim.limit_kind, *side, notes])
     return header, cells
 
 
