@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -154,9 +155,14 @@ def check_urls(urls: object) -> list[str]:
     return list(urls)
 
 
+#: any character ``str.isspace()`` calls white (checked over every code point); found in C,
+#: not one Python-level call per character: this runs once per request in every model
+_WHITESPACE = re.compile(r"\s")
+
+
 def is_valid_url(url: object) -> bool:
     """True for an absolute http(s) URL with a host; such a URL may still fail to connect."""
-    if not isinstance(url, str) or not url or any(c.isspace() for c in url):
+    if not isinstance(url, str) or not url or _WHITESPACE.search(url):
         return False
     try:
         parts = urlsplit(url)

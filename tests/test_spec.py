@@ -81,3 +81,12 @@ def test_urls_must_be_a_list_or_tuple_of_strings() -> None:
         spec.check_urls("http://a/")
     with pytest.raises(ValueError, match=r"urls\[1\] must be a string, got bytes"):
         spec.check_urls(["http://a/", b"http://b/"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://h/a b", "http://h/\ta", "http://h/a\n", "http://h/\u00a0", "http://h/\u2003x"],
+)
+def test_a_url_with_any_white_space_is_invalid(url: str) -> None:
+    assert not spec.is_valid_url(url)
+    assert spec.is_valid_url(url.replace(url[len("http://h/") :], "ok"))
