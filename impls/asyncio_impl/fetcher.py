@@ -11,23 +11,23 @@ on uvloop (``ModelWorker("asyncio", loop="uvloop")``, ``switchbench fetch --loop
 Read first: shared/fetching.py (everything that is not the model), then this file beside
 impls/gevent_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
 
-Sample run (2 shared cores, load average 1.6; concurrency 50, timeout 1 s; the ideal for
+Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
 200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
 
     $ python -m impls.asyncio_impl.fetcher
-    httpx, 200 x /delay/100: 2.34 s, 85 req/s, 176/200 ok
-       176 x http://127.0.0.1:43279/delay/100       status 200, ok
-        23 x http://127.0.0.1:43279/delay/100       status None, timeout
-         1 x http://127.0.0.1:43279/delay/100       status 200, timeout
-    httpx, faults: 1.04 s, 7 req/s, 0/7 ok
-         1 x http://127.0.0.1:43279/status/503      status 503, http
-         1 x http://127.0.0.1:43279/close           status None, protocol
-         1 x http://127.0.0.1:43279/truncated       status 200, protocol
-         1 x http://127.0.0.1:43279/garbage         status None, protocol
-         1 x http://127.0.0.1:43279/delay/3000      status None, timeout
-         1 x http://127.0.0.1:35461/                status None, connect
+    httpx, 200 x /delay/100: 2.69 s, 74 req/s, 150/200 ok
+       150 x http://127.0.0.1:42875/delay/100       status 200, ok
+        47 x http://127.0.0.1:42875/delay/100       status None, timeout
+         3 x http://127.0.0.1:42875/delay/100       status 200, timeout
+    httpx, faults: 1.05 s, 7 req/s, 0/7 ok
+         1 x http://127.0.0.1:42875/status/503      status 503, http
+         1 x http://127.0.0.1:42875/close           status None, protocol
+         1 x http://127.0.0.1:42875/truncated       status 200, protocol
+         1 x http://127.0.0.1:42875/garbage         status None, protocol
+         1 x http://127.0.0.1:42875/delay/3000      status None, timeout
+         1 x http://127.0.0.1:38109/                status None, connect
          1 x ftp://x/                               status None, invalid-url
-    aiohttp, 200 x /delay/100: 0.55 s, 363 req/s, 200/200 ok
+    aiohttp, 200 x /delay/100: 0.53 s, 374 req/s, 200/200 ok
     aiohttp, faults: 1.01 s, 7 req/s, 0/7 ok
       (the same seven fault lines)
 

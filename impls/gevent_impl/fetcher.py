@@ -11,20 +11,20 @@ written for its sockets.
 Read first: shared/fetching.py (everything that is not the model), then this file beside
 impls/asyncio_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
 
-Sample run (2 shared cores, load average 1.6; concurrency 50, timeout 1 s; the ideal for
+Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
 200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
 
     $ python -m impls.gevent_impl.fetcher
-    httpx, 200 x /delay/100: 1.95 s, 103 req/s, 200/200 ok
-    httpx, faults: 1.04 s, 7 req/s, 0/7 ok
-         1 x http://127.0.0.1:34869/status/503      status 503, http
-         1 x http://127.0.0.1:34869/close           status None, protocol
-         1 x http://127.0.0.1:34869/truncated       status 200, protocol
-         1 x http://127.0.0.1:34869/garbage         status None, protocol
-         1 x http://127.0.0.1:34869/delay/3000      status None, timeout
-         1 x http://127.0.0.1:37989/                status None, connect
+    httpx, 200 x /delay/100: 1.77 s, 113 req/s, 200/200 ok
+    httpx, faults: 1.05 s, 7 req/s, 0/7 ok
+         1 x http://127.0.0.1:36213/status/503      status 503, http
+         1 x http://127.0.0.1:36213/close           status None, protocol
+         1 x http://127.0.0.1:36213/truncated       status 200, protocol
+         1 x http://127.0.0.1:36213/garbage         status None, protocol
+         1 x http://127.0.0.1:36213/delay/3000      status None, timeout
+         1 x http://127.0.0.1:35739/                status None, connect
          1 x ftp://x/                               status None, invalid-url
-    geventhttpclient, 200 x /delay/100: 0.47 s, 429 req/s, 200/200 ok
+    geventhttpclient, 200 x /delay/100: 0.47 s, 423 req/s, 200/200 ok
     geventhttpclient, faults: 1.01 s, 7 req/s, 0/7 ok
       (the same seven fault lines)
 """

@@ -13,18 +13,18 @@ patched; urllib3 is the threads' own pool.
 Read first: shared/fetching.py (everything that is not the model), then this file beside
 impls/gevent_impl/fetcher.py and impls/asyncio_impl/fetcher.py: they differ by the model.
 
-Sample run (2 shared cores, load average 1.6; concurrency 50, timeout 1 s; the ideal for
+Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
 200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
 
     $ python -m impls.thread_impl.fetcher
-    httpx, 200 x /delay/100: 0.76 s, 262 req/s, 200/200 ok
-    httpx, faults: 1.06 s, 7 req/s, 0/7 ok
-         1 x http://127.0.0.1:44807/status/503      status 503, http
-         1 x http://127.0.0.1:44807/close           status None, protocol
-         1 x http://127.0.0.1:44807/truncated       status 200, protocol
-         1 x http://127.0.0.1:44807/garbage         status None, protocol
-         1 x http://127.0.0.1:44807/delay/3000      status None, timeout
-         1 x http://127.0.0.1:44345/                status None, connect
+    httpx, 200 x /delay/100: 1.00 s, 199 req/s, 200/200 ok
+    httpx, faults: 1.05 s, 7 req/s, 0/7 ok
+         1 x http://127.0.0.1:40613/status/503      status 503, http
+         1 x http://127.0.0.1:40613/close           status None, protocol
+         1 x http://127.0.0.1:40613/truncated       status 200, protocol
+         1 x http://127.0.0.1:40613/garbage         status None, protocol
+         1 x http://127.0.0.1:40613/delay/3000      status None, timeout
+         1 x http://127.0.0.1:51657/                status None, connect
          1 x ftp://x/                               status None, invalid-url
     urllib3, 200 x /delay/100: 0.47 s, 429 req/s, 200/200 ok
     urllib3, faults: 1.01 s, 7 req/s, 0/7 ok
