@@ -96,9 +96,14 @@ def test_heartbeat_lag_is_measured_and_not_negative(
 def test_a_loop_or_hub_stalls_for_a_whole_chunk(
     workers: Workers, model: str, options: dict, chunk_n: int
 ) -> None:
+    w = workers.get(model, **options)
+    # what a chunk takes in this worker now, not what calibrating aimed at: this machine's
+    # speed drifts (a CI run once timed the "60 ms" chunk at under 40 ms)
+    chunk_ms = 1000 * min(w.request("shared.cpu.work", {"n": chunk_n}).elapsed_s for _ in "ab")
     stats = heartbeat(workers, model, options, chunk_n)
-    # the timer fires while a chunk runs; nobody can take the CPU back before it ends
-    assert stats["max_ms"] >= 0.6 * CHUNK_S * 1000
+    # the timer fires while a chunk runs; nobody can take the CPU back before it ends: the
+    # wake comes about a chunk minus one interval late (within a chunk if it could preempt)
+    assert stats["max_ms"] >= 0.6 * (chunk_ms - INTERVAL_S * 1000)
 
 
 def test_threads_are_preempted_within_a_chunk(workers: Workers, chunk_n: int) -> None:
