@@ -195,6 +195,9 @@ def test_fetch(
         p50, p99 = sweep.latency_ms(timed.results)
     if delay_ms and peak < concurrency:
         notes.append(f"only {peak} of {concurrency} requests were ever in flight at once")
+    bound = sweep.client_bound_note(cli.share, delay_ms)
+    if bound:
+        notes.append(bound)
     if pair.client == "httpx":
         other = next(p for p in sweep.PAIRS if p.label == pair.label and p.client != "httpx")
         seen_other = summary.find(

@@ -76,6 +76,13 @@ PROBE_DEADLINE_S = 10.0
 SATURATED_AT = 0.9
 #: httpx below this fraction of the same model's other client gets a note saying why
 HTTPX_FAR_BEHIND = 0.67
+#: a client at this share of one core, with a server delay to wait on, is bound by its own
+#: CPU: for threads that is the GIL's one core, for an event loop or hub its one thread
+CLIENT_BOUND_AT = 0.9
+CLIENT_BOUND_NOTE = (
+    "the client used {cpu:.2f} CPU (1.00 = one core, all one interpreter can use): it is "
+    "bound by its own work per request, not by waiting for the server"
+)
 #: what a wrk row says: the server's limit without a delay; with one, a reference only
 WRK_NOTE = "wrk (2 threads) shares the machine's cores with the server"
 WRK_DELAY_NOTE = (
@@ -331,6 +338,14 @@ def latency_ms(rounds: Iterable[dict[str, Any]]) -> tuple[float, float]:
     """p50 and p99 of every request's latency over the rounds, in milliseconds."""
     values = [s for r in rounds for s in r["latencies_s"]]
     return percentile(values, 50) * 1000, percentile(values, 99) * 1000
+
+
+def client_bound_note(client_cpu: float | None, delay_ms: int) -> str | None:
+    """The note a row carries when its client, not the waiting, set the rate: at a delayed
+    point only (without a delay every client is busy by design)."""
+    if not delay_ms or client_cpu is None or client_cpu < CLIENT_BOUND_AT:
+        return None
+    return CLIENT_BOUND_NOTE.format(cpu=client_cpu)
 
 
 def httpx_note(

@@ -314,3 +314,12 @@ def test_probe_gives_a_pair_with_a_small_start_up_shorter_rounds() -> None:
     assert plan.startup_s == pytest.approx(0.002 + 1 / 19.9 - 1 / 20)
     assert plan.requests == round(20 * sweep.MIN_BUDGET_S)
     assert plan.rounds == 3
+
+
+def test_a_busy_client_is_noted_at_a_delayed_point_only() -> None:
+    note = sweep.client_bound_note(1.04, 50)
+    assert note is not None
+    assert "1.04 CPU" in note
+    assert sweep.client_bound_note(0.6, 50) is None  # mostly waiting
+    assert sweep.client_bound_note(1.0, 0) is None  # without a delay every client is busy
+    assert sweep.client_bound_note(None, 50) is None  # not measured
