@@ -24,16 +24,12 @@ if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import argparse  # noqa: E402
-import resource  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import urllib3  # noqa: E402
 
-
-def cpu_s() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+from shared.sweep import CpuMeter  # noqa: E402
 
 
 def measure(base_url: str, threads: int, delay_ms: int, requests: int) -> dict[str, float]:
@@ -46,13 +42,19 @@ def measure(base_url: str, threads: int, delay_ms: int, requests: int) -> dict[s
 
     with ThreadPoolExecutor(max_workers=threads) as ex:
         list(ex.map(get, range(2 * threads)))  # warm: every connection open
-        c0, t0 = cpu_s(), time.perf_counter()
-        statuses = list(ex.map(get, range(requests)))
-        wall, cpu = time.perf_counter() - t0, cpu_s() - c0
+        with CpuMeter(os.getpid()) as client:
+            t0 = time.perf_counter()
+            statuses = list(ex.map(get, range(requests)))
+            wall = time.perf_counter() - t0
     pool.clear()
     if set(statuses) != {200}:
         raise RuntimeError(f"not every answer was 200: {sorted(set(statuses))}")
-    return {"req_per_s": requests / wall, "client_cpu": cpu / wall, "cpu_us": 1e6 * cpu / requests}
+    assert client.share is not None  # this process is alive
+    return {
+        "req_per_s": requests / wall,
+        "client_cpu": client.share,
+        "cpu_us": 1e6 * client.share * wall / requests,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

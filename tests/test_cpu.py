@@ -99,7 +99,7 @@ def test_a_loop_or_hub_stalls_for_a_whole_chunk(
     w = workers.get(model, **options)
     # what a chunk takes in this worker now, not what calibrating aimed at: this machine's
     # speed drifts (a CI run once timed the "60 ms" chunk at under 40 ms)
-    chunk_ms = 1000 * min(w.request("shared.cpu.work", {"n": chunk_n}).elapsed_s for _ in "ab")
+    chunk_ms = 1000 * min(w.request("shared.cpu.work", {"n": chunk_n}).elapsed_s for _ in range(2))
     stats = heartbeat(workers, model, options, chunk_n)
     # the timer fires while a chunk runs; nobody can take the CPU back before it ends: the
     # wake comes about a chunk minus one interval late (within a chunk if it could preempt)
