@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import urllib3  # noqa: E402
 
-from shared.sweep import CpuMeter  # noqa: E402
+from shared.bench.sweep import CpuMeter  # noqa: E402
 
 
 def measure(base_url: str, threads: int, delay_ms: int, requests: int) -> dict[str, float]:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.requests < 1 or any(len(p) != 2 or p[0] < 1 or p[1] < 0 for p in points):
         parser.error("--requests must be >= 1, threads >= 1 and delay_ms >= 0")
 
-    from shared.server import ServerProcess
+    from shared.harness.server import ServerProcess
 
     print(f"{'threads':>7} {'delay':>7} {'requests':>9} {'req/s':>8} {'client cpu':>11} "
           f"{'cpu us/req':>11}")  # fmt: skip

@@ -2,8 +2,8 @@ from typing import Any
 
 import pytest
 
-from shared import report
-from shared.testing import server, test_server, workers
+from shared.harness.fixtures import server, test_server, workers
+from shared.report import core as report
 
 __all__ = ["server", "test_server", "workers"]
 

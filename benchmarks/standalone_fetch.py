@@ -1,6 +1,6 @@
 """The fetch sweep without the harness: each pair in a fresh process, timed by itself.
 
-A check on ``benchmarks/test_fetch.py``: the same rounds (``shared.sweep.fetch_round``, sized
+A check on ``benchmarks/test_fetch.py``: the same rounds (``shared.bench.sweep.fetch_round``, sized
 the same way from a probe round, or with ``--compare`` exactly as many requests and rounds
 as the harness ran) run in a fresh interpreter per pair and point that imports the model's
 fetcher directly: no worker, no pipe, no pytest. If the two disagree, the harness is
@@ -35,7 +35,7 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
-from shared import sweep  # noqa: E402
+from shared.bench import sweep  # noqa: E402
 
 DEFAULT_POINTS = [(c, d) for d in sweep.DELAYS_MS for c in sweep.QUICK_CONCURRENCY]
 
@@ -44,7 +44,7 @@ DEFAULT_POINTS = [(c, d) for d in sweep.DELAYS_MS for c in sweep.QUICK_CONCURREN
 
 
 def child(args: argparse.Namespace) -> int:
-    from shared import proc
+    from shared.harness import proc
 
     proc.die_with_parent()
     if args.loop:
@@ -124,7 +124,7 @@ def run_child(
 ) -> dict[str, Any]:
     """One pair at one point in a fresh process: ``requests`` per round when given, else
     sized by a probe as the benchmark sizes it."""
-    from shared import proc
+    from shared.harness import proc
 
     cmd = [
         os.path.relpath(os.path.abspath(__file__), proc.ROOT),
@@ -143,7 +143,7 @@ def run_child(
         cmd += ["--requests", str(requests)]
     if pair.loop:
         cmd += ["--loop", pair.loop]
-    # bounded: the probe's deadline, then rounds sized to the budget (see shared.sweep.plan)
+    # bounded: the probe's deadline, then rounds sized to the budget (see shared.bench.sweep.plan)
     per_round = budget or sweep.budget_s(delay_ms, quick=False)
     limit = 10 + sweep.PROBE_DEADLINE_S + 2 * (rounds * per_round + sweep.PROBE_DEADLINE_S)
     child_proc = proc.spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
@@ -182,7 +182,7 @@ def _fmt(x: float | None, spec: str) -> str:
 
 
 def parent(args: argparse.Namespace) -> int:
-    from shared.server import ServerProcess
+    from shared.harness.server import ServerProcess
 
     points = parse_points(args.points) if args.points else DEFAULT_POINTS
     pairs = [p for p in sweep.PAIRS if not args.pairs or p.id in args.pairs.split(",")]

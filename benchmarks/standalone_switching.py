@@ -3,7 +3,7 @@
 Each model runs in a fresh ``python -c`` process of its own (gevent patches first, as its worker
 does, and never shares a process with the others), measures the same primitives with plain
 ``time.perf_counter`` loops written here independently of ``impls/``, and prints JSON. Same
-sizes and rounds as the benchmarks (``shared.switching``): a warm-up round, then the median
+sizes and rounds as the benchmarks (``shared.scenarios.switching``): a warm-up round, then the median
 of the timed rounds divided by the operations in a round. The raw switches carry a value that
 grows by one per round trip, as in the benchmarks (it proves the switches happened; at
 ~50 ns a transfer, that addition is part of the figure on both sides). RSS: every round in a
@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared import switching  # noqa: E402 - sizes only: the measuring code is below
+from shared.scenarios import switching  # noqa: E402 - sizes only: the measuring code is below
 
 # --- the code each fresh process runs --------------------------------------------------------
 
@@ -396,7 +396,7 @@ def _harness_call(job: dict[str, Any]) -> tuple[str, dict[str, Any], int, float]
 
 def paired(quick: bool, pairs: int, only: str = "") -> None:
     """Alternate harness blocks and standalone blocks per figure; print the paired ratios."""
-    from shared.worker import ModelWorker
+    from shared.harness.worker import ModelWorker
 
     print(f"{'figure (median round / ops)':<48} {'harness':>9} {'standalone':>10} {'ratio':>6}"
           f" {'min':>5} {'max':>5}")  # fmt: skip

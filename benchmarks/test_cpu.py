@@ -1,6 +1,6 @@
 """CPU-bound work: coroutines are for I/O; for computation, serial is as good or better.
 
-Two scenarios, the same pure-Python chunks (``shared.cpu.work``) in every model:
+Two scenarios, the same pure-Python chunks (``shared.scenarios.cpu.work``) in every model:
 
 - ``cpu_wall_s``: a fixed batch of chunks run serially, and spread over one task per chunk
   (greenlets, asyncio tasks, threads). ``ratio_to_serial`` is the median over rounds of one
@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
-from shared import cpu
-from shared.bench import record, round_times, time_calls
-from shared.testing import Workers
+from shared.bench.timing import record, round_times, time_calls
+from shared.harness.fixtures import Workers
+from shared.scenarios import cpu
 
 #: (model, worker options, variant) for every model that runs the batch
 KINDS = [
@@ -67,7 +67,7 @@ def test_cpu_serial(
     benchmark.group = "cpu batch"
     w = workers.get("thread")
     rounds = QUICK_ROUNDS if quick else ROUNDS
-    timed = time_calls(benchmark, w, "shared.cpu.serial", batch, rounds=rounds)
+    timed = time_calls(benchmark, w, "shared.scenarios.cpu.serial", batch, rounds=rounds)
     assert timed.result == cpu.serial(1, batch["n"]) * batch["chunks"]
     record(
         benchmark,
@@ -105,7 +105,7 @@ def test_cpu_spread(
         # the serial batch right before each spread round, in the same worker: the two
         # halves of a pair meet the same machine, which on a shared one changes by the second
         t0 = time.perf_counter()
-        w.call("shared.cpu.serial", **batch)
+        w.call("shared.scenarios.cpu.serial", **batch)
         serial_s.append(time.perf_counter() - t0)
 
     timed = time_calls(benchmark, w, "cpu.spread", batch, rounds=rounds, before_each=serial_first)
@@ -149,7 +149,7 @@ def test_cpu_heartbeat(
     chunks = QUICK_BEAT_CHUNKS if quick else BEAT_CHUNKS
     args = {"chunks": chunks, "n": beat_n, "interval_s": cpu.HEARTBEAT_INTERVAL_S}
     # what one chunk really takes in this worker now (the calibration aimed at cpu.CHUNK_S)
-    chunk_s = w.request("shared.cpu.work", {"n": beat_n}).elapsed_s
+    chunk_s = w.request("shared.scenarios.cpu.work", {"n": beat_n}).elapsed_s
     timed = time_calls(benchmark, w, "cpu.heartbeat", args, rounds=1)
     assert timed.result["checksums"] == [cpu.work(beat_n)] * chunks
     lag = cpu.lag_stats(timed.result["wakes"], cpu.HEARTBEAT_INTERVAL_S)

@@ -1,8 +1,8 @@
 """Fetch throughput and latency: every model x client, concurrency x server delay, vs the limit.
 
-Each round is one ``fetch_all`` call inside the pair's own worker (``shared.sweep.fetch_round``)
+Each round is one ``fetch_all`` call inside the pair's own worker (``shared.bench.sweep.fetch_round``)
 against the shared test server, URLs ``/delay/{ms}``. Rounds are sized by time from a probe
-round at the same point (``shared.sweep``), so a slow pair costs no more time than a fast one.
+round at the same point (``shared.bench.sweep``), so a slow pair costs no more time than a fast one.
 One pytest-benchmark group per point (``fetch delay=50ms concurrency=100``); the summary at
 the end of the run prints req/s, efficiency, latency and the server's CPU share side by side.
 
@@ -22,11 +22,11 @@ from typing import Any, NoReturn
 import pytest
 
 from benchmarks import summary
-from shared import sweep
-from shared.bench import Timed, record, round_stat, roundtrip_s, time_calls
-from shared.server import ServerProcess
-from shared.testing import Workers
-from shared.worker import ModelWorker, WorkerTimeout
+from shared.bench import sweep
+from shared.bench.timing import Timed, record, round_stat, roundtrip_s, time_calls
+from shared.harness.fixtures import Workers
+from shared.harness.server import ServerProcess
+from shared.harness.worker import ModelWorker, WorkerTimeout
 
 #: a wave that takes longer is given up (the default is sweep.PROBE_DEADLINE_S)
 QUICK_PROBE_DEADLINE_S = 5.0
@@ -134,7 +134,7 @@ def test_fetch(
 
     def run(requests: int, deadline_s: float | None) -> dict[str, Any]:
         return worker.request(
-            "shared.sweep.fetch_round", {**args, "requests": requests}, deadline_s=deadline_s
+            "shared.bench.sweep.fetch_round", {**args, "requests": requests}, deadline_s=deadline_s
         ).value
 
     # warm-up (imports, first client), then probe rounds at this point size the timed ones
@@ -170,7 +170,7 @@ def test_fetch(
             timed = time_calls(
                 benchmark,
                 worker,
-                "shared.sweep.fetch_round",
+                "shared.bench.sweep.fetch_round",
                 kwargs,
                 rounds=plan.rounds,
                 warmup_rounds=0,
@@ -263,7 +263,9 @@ def time_one_bounded(
     def target() -> None:
         try:
             box.append(
-                worker.request("shared.sweep.fetch_round", kwargs, deadline_s=deadline_s).value
+                worker.request(
+                    "shared.bench.sweep.fetch_round", kwargs, deadline_s=deadline_s
+                ).value
             )
         except WorkerTimeout:
             box.append(None)

@@ -1,7 +1,7 @@
 """Switching, spawning and memory per task: gevent, asyncio (and uvloop) and threads, like for like.
 
-Every figure is measured inside the model's own worker (``shared.worker``) and timed through
-the shared harness (``shared.bench``: pytest-benchmark ``pedantic``, a warm-up round, fixed
+Every figure is measured inside the model's own worker (``shared.harness.worker``) and timed through
+the shared harness (``shared.bench.timing``: pytest-benchmark ``pedantic``, a warm-up round, fixed
 rounds); ``value`` is the median round divided by the operations in it, so the harness's own
 cost (a no-op call's round trip, recorded as ``harness_overhead``) and the per-round set-up
 (two tasks, a fresh asyncio loop) are inside it, kept small by making rounds long. The
@@ -35,7 +35,7 @@ parked (they absorb one-off costs: the hub, the loop, first allocations), then R
 ``n`` more are parked and RSS is read again. Threads keep the default stack size: 8 MiB of
 virtual memory each, of which RSS counts only the touched pages, which is what a user pays
 (the kernel's own per-thread memory is not in RSS). Where ``n`` threads cannot be started
-here (caps and limits in ``shared.switching.thread_room``), ``value`` is None with a ``note``.
+here (caps and limits in ``shared.scenarios.switching.thread_room``), ``value`` is None with a ``note``.
 
 Run: ``pytest benchmarks/ -k "switch or yield or spawn or rss"`` (~1-1.5 min on 2 idle cores;
 ``--quick``: fewer rounds, spawn and RSS at n=1,000 only, ~20 s). Besides pytest-benchmark's
@@ -55,9 +55,10 @@ from typing import Any
 
 import pytest
 
-from shared import bench, switching
-from shared.testing import Workers
-from shared.worker import ModelWorker
+from shared.bench import timing
+from shared.harness.fixtures import Workers
+from shared.harness.worker import ModelWorker
+from shared.scenarios import switching
 
 # (model, worker options, variant) per test id
 EVENT_MODELS = [
@@ -92,7 +93,7 @@ RSS_MODELS = [
 ]
 
 
-def _per_op(timed: bench.Timed, ops: int, scale: float) -> dict[str, float | None]:
+def _per_op(timed: timing.Timed, ops: int, scale: float) -> dict[str, float | None]:
     """``value`` (median round / ops) and, beside it, ``best_value`` (fastest round / ops: the
     least disturbed on a busy machine) and ``in_worker_value`` (the median in-worker
     ``perf_counter`` time / ops: no harness, no set-up), all times ``scale``."""
@@ -120,7 +121,7 @@ def test_switch_ns(
 ) -> None:
     n = switching.HANDOFFS
     worker = workers.get(model, **options)
-    timed = bench.time_calls(
+    timed = timing.time_calls(
         benchmark,
         worker,
         "switching.ping_pong",
@@ -129,7 +130,7 @@ def test_switch_ns(
     )
     assert timed.result["handoffs"] == n
     figures = _per_op(timed, n, 1e9)
-    bench.record(
+    timing.record(
         benchmark,
         model=model,
         variant=variant,
@@ -150,7 +151,7 @@ def test_yield_ns(
 ) -> None:
     n = switching.HANDOFFS
     worker = workers.get(model, **options)
-    timed = bench.time_calls(
+    timed = timing.time_calls(
         benchmark,
         worker,
         "switching.yield_loop",
@@ -165,7 +166,7 @@ def test_yield_ns(
             "time.sleep(0) releases the GIL and asks the OS to run another thread; it is not"
             " a handoff to a peer (see peer_switch_ratio)"
         )
-    bench.record(
+    timing.record(
         benchmark,
         model=model,
         variant=variant,
@@ -188,7 +189,7 @@ def test_raw_switch_ns(
 ) -> None:
     n = switching.RAW_SWITCHES
     worker = workers.get(model)
-    timed = bench.time_calls(
+    timed = timing.time_calls(
         benchmark,
         worker,
         "switching.raw_switch",
@@ -197,7 +198,7 @@ def test_raw_switch_ns(
     )
     assert timed.result["transfers"] == n
     figures = _per_op(timed, n, 1e9)
-    bench.record(
+    timing.record(
         benchmark,
         model=model,
         variant=kind,
@@ -223,7 +224,7 @@ def _spawn(
     _skip_large_when_quick(n, quick)
     repeat = switching.repeat_for(n)
     worker = workers.get(model, **options)
-    timed = bench.time_calls(
+    timed = timing.time_calls(
         benchmark,
         worker,
         "switching.spawn_join",
@@ -232,7 +233,7 @@ def _spawn(
     )
     assert timed.result["tasks"] == n * repeat
     figures = _per_op(timed, n * repeat, 1e6)
-    bench.record(
+    timing.record(
         benchmark,
         model=model,
         variant=variant,
@@ -278,7 +279,7 @@ def test_spawn_join_us_10000(
 
 def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
     _skip_large_when_quick(n, quick)
-    timed = bench.time_fresh_calls(
+    timed = timing.time_fresh_calls(
         benchmark,
         lambda: ModelWorker(model).start(),
         "switching.parked_rss",
@@ -288,7 +289,7 @@ def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
     figures = [r["kib_per_task"] for r in timed.results]
     refused = [r["note"] for r in timed.results if r["kib_per_task"] is None]
     assert all(r["n"] == n for r in timed.results)
-    bench.record(
+    timing.record(
         benchmark,
         model=model,
         variant=variant,

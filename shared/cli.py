@@ -1,7 +1,7 @@
 """``switchbench``: run the demos, fetch URLs with any model, serve the test server, report.
 
 Every command that runs model code runs it in that model's own worker process
-(shared.worker), exactly as the tests and benchmarks do.
+(shared.harness.worker), exactly as the tests and benchmarks do.
 """
 
 from __future__ import annotations
@@ -10,17 +10,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from shared import eat_play, spec
+from shared import spec
+from shared.scenarios import eat_play
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from shared import server
+    from shared.harness import server
 
     return server.main(["--port", str(args.port)])
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from shared import report
+    from shared.report import core as report
 
     try:
         results = report.load_results(args.results)
@@ -37,7 +38,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_eat_play(args: argparse.Namespace) -> int:
-    from shared.worker import ModelWorker, RemoteError
+    from shared.harness.worker import ModelWorker, RemoteError
 
     try:
         variant = spec.check_variant(args.model, args.variant)
@@ -59,8 +60,8 @@ def _cmd_demo_eat_play(args: argparse.Namespace) -> int:
 def _cmd_fetch(args: argparse.Namespace) -> int:
     import json
 
-    from shared import fetching
-    from shared.worker import ModelWorker, RemoteError
+    from shared.harness.worker import ModelWorker, RemoteError
+    from shared.scenarios import fetcher
 
     try:
         urls = _fetch_urls(args)
@@ -104,7 +105,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     loop = f" on {args.loop}" if args.loop else ""
     print(
         f"switchbench fetch: {args.model}{loop}/{args.client} -c {c} --timeout {args.timeout:g}: "
-        f"{fetching.summarize(results, wall_s).line()}",
+        f"{fetcher.summarize(results, wall_s).line()}",
         file=sys.stderr,
     )
     return 0

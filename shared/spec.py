@@ -81,7 +81,7 @@ class FetchResult:
         return cls(**d)
 
 
-#: dataclasses that may cross the worker channel (see shared.worker)
+#: dataclasses that may cross the worker channel (see shared.harness.worker)
 WIRE_TYPES: dict[str, type] = {"FetchResult": FetchResult}
 
 

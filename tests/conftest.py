@@ -1,3 +1,3 @@
-from shared.testing import server, test_server, workers
+from shared.harness.fixtures import server, test_server, workers
 
 __all__ = ["server", "test_server", "workers"]

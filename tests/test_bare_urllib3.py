@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import bare_urllib3
-from shared.server import ServerProcess
+from shared.harness.server import ServerProcess
 
 
 def test_measure_counts_every_request_and_the_client_cpu(server: ServerProcess) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared import bench
-from shared.worker import ModelWorker
+from shared.bench import timing
+from shared.harness.worker import ModelWorker
 
 
 class FakeBenchmark:
@@ -45,8 +45,8 @@ def test_time_fresh_calls_runs_every_round_in_a_new_worker() -> None:
         started.append(ModelWorker("thread").start())
         return started[-1]
 
-    timed = bench.time_fresh_calls(
-        FakeBenchmark(), start, "shared.probe.state", {}, rounds=2, warmup_rounds=1
+    timed = timing.time_fresh_calls(
+        FakeBenchmark(), start, "shared.harness.introspect.state", {}, rounds=2, warmup_rounds=1
     )
     assert len(started) == 3
     assert [r["pid"] for r in timed.results] == [w.pid for w in started[1:]]
@@ -59,7 +59,12 @@ def test_time_fresh_calls_runs_every_round_in_a_new_worker() -> None:
 
 def test_time_calls_keeps_every_timed_rounds_result() -> None:
     with ModelWorker("thread") as w:
-        timed = bench.time_calls(
-            FakeBenchmark(), w, "shared.probe.echo", {"a": 1}, rounds=3, warmup_rounds=2
+        timed = timing.time_calls(
+            FakeBenchmark(),
+            w,
+            "shared.harness.introspect.echo",
+            {"a": 1},
+            rounds=3,
+            warmup_rounds=2,
         )
     assert timed.results == ({"a": 1},) * 3

@@ -13,8 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from shared.proc import ROOT, child_env
-from shared.server import ServerProcess
+from shared.harness.proc import ROOT, child_env
+from shared.harness.server import ServerProcess
 
 KEYS = ["url", "status", "nbytes", "elapsed_s", "error"]
 

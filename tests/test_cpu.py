@@ -1,6 +1,6 @@
 """CPU-bound work in every model: the same results, no speed-up, and who can interrupt it.
 
-The work function lives once in ``shared/cpu.py``; each model's ``cpu.py`` only schedules it.
+The work function lives once in ``shared/scenarios/cpu.py``; each model's ``cpu.py`` only schedules it.
 Timing claims use generous ratios: the machine is small and shared.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared import cpu
-from shared.stats import percentile
-from shared.testing import Workers
+from shared.bench.stats import percentile
+from shared.harness.fixtures import Workers
+from shared.scenarios import cpu
 
 #: every worker that runs model code here (the unpatched gevent worker stays gevent-free)
 KINDS = [
@@ -64,7 +64,7 @@ def test_spreading_cpu_work_over_tasks_is_no_faster_than_serial(
     args = {"chunks": 3, "n": chunk_n // 2}
     serial_s, spread_s = [], []
     for _ in range(3):  # interleaved, best of 3: the machine is shared
-        serial_s.append(w.request("shared.cpu.serial", args).elapsed_s)
+        serial_s.append(w.request("shared.scenarios.cpu.serial", args).elapsed_s)
         spread_s.append(w.request("cpu.spread", args).elapsed_s)
     # one interpreter, one GIL: tasks only take turns
     assert min(spread_s) > 0.7 * min(serial_s)
@@ -99,7 +99,9 @@ def test_a_loop_or_hub_stalls_for_a_whole_chunk(
     w = workers.get(model, **options)
     # what a chunk takes in this worker now, not what calibrating aimed at: this machine's
     # speed drifts (a CI run once timed the "60 ms" chunk at under 40 ms)
-    chunk_ms = 1000 * min(w.request("shared.cpu.work", {"n": chunk_n}).elapsed_s for _ in range(2))
+    chunk_ms = 1000 * min(
+        w.request("shared.scenarios.cpu.work", {"n": chunk_n}).elapsed_s for _ in range(2)
+    )
     stats = heartbeat(workers, model, options, chunk_n)
     # the timer fires while a chunk runs; nobody can take the CPU back before it ends: the
     # wake comes about a chunk minus one interval late (within a chunk if it could preempt)

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from shared import eat_play, proc
+from shared.harness import proc
+from shared.harness.fixtures import Workers
+from shared.harness.worker import NOOP, RemoteError
+from shared.scenarios import eat_play
 from shared.spec import EAT_SECONDS, MODELS, PLAY_SECONDS, VARIANTS
-from shared.testing import Workers
-from shared.worker import NOOP, RemoteError
 
 #: big enough that the ratios below stay far from noise on a busy 2-core machine
 SCALE = 0.3
@@ -301,7 +302,7 @@ def test_bad_arguments_raise_before_anything_runs(
 def test_shared_eat_play_can_be_imported_before_the_patch() -> None:
     # the gevent script imports it to read --variant before monkey.patch_all()
     code = (
-        "import sys, shared.eat_play; "
+        "import sys, shared.scenarios.eat_play; "
         "print(sorted({'socket', 'ssl', 'threading'} & set(sys.modules)))"
     )
     done = subprocess.run(

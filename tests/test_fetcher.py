@@ -17,12 +17,13 @@ from typing import Any
 
 import pytest
 
-from shared import fetching, spec
-from shared.proc import ROOT, child_env
-from shared.server import ServerProcess
+from shared import spec
+from shared.harness.fixtures import Workers
+from shared.harness.proc import ROOT, child_env
+from shared.harness.server import ServerProcess
+from shared.harness.worker import ModelWorker, RemoteError, Reply
+from shared.scenarios import fetcher
 from shared.spec import FetchResult
-from shared.testing import Workers
-from shared.worker import ModelWorker, RemoteError, Reply
 
 PAIRS = [
     pytest.param("gevent", "httpx", None, id="gevent-httpx"),
@@ -95,7 +96,7 @@ def test_each_fault_gives_its_error_kind(
     workers: Workers, server: ServerProcess, garbage_url: str, model: str, client: str, loop: str
 ) -> None:
     u = server.url
-    refused = f"http://127.0.0.1:{fetching.unused_port()}/"
+    refused = f"http://127.0.0.1:{fetcher.unused_port()}/"
     # url -> (error, status); the status is what arrived before the fault, if anything
     expected: dict[str, tuple[str | None, int | None]] = {
         f"{u}/delay/0": (None, 200),
@@ -147,7 +148,7 @@ def test_a_thousand_mixed_urls_lose_and_duplicate_nothing(
     workers: Workers, server: ServerProcess, garbage_url: str, model: str, client: str, loop: str
 ) -> None:
     u = server.url
-    refused = f"http://127.0.0.1:{fetching.unused_port()}/"
+    refused = f"http://127.0.0.1:{fetcher.unused_port()}/"
     cycle: list[tuple[str, str | None]] = [
         (f"{u}/bytes/7", None),  # the same URL again and again: fetched every time
         (f"{u}/status/404", "http"),
@@ -280,7 +281,7 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(
     fetch(workers, model, client, loop, [f"{server.url}/delay/0"])  # warm: see the probe's doc
     urls = [f"{server.url}/delay/400"] * 100  # 4 s at concurrency 10: interrupted long before
     report = worker.call(
-        "shared.probe.interrupted_fetch",
+        "shared.harness.introspect.interrupted_fetch",
         after_s=0.4,
         urls=urls,
         concurrency=10,

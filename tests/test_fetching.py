@@ -1,4 +1,4 @@
-"""shared.fetching, the fetcher's model-free half: results, limits, error classification.
+"""shared.scenarios.fetcher, the fetcher's model-free half: results, limits, error classification.
 
 The real faults are produced end to end in test_fetcher.py; these pin the rules themselves.
 (geventhttpclient's table is not tested here: importing it would import gevent.)
@@ -13,11 +13,11 @@ import httpx
 import pytest
 import urllib3.exceptions as u3
 
-from shared import fetching
+from shared.scenarios import fetcher
 
 
-def attempt(max_bytes: int = 10) -> fetching.Attempt:
-    return fetching.Plan("thread", "httpx", 1, 1.0, max_bytes).attempt("http://127.0.0.1/")
+def attempt(max_bytes: int = 10) -> fetcher.Attempt:
+    return fetcher.Plan("thread", "httpx", 1, 1.0, max_bytes).attempt("http://127.0.0.1/")
 
 
 def test_a_body_of_exactly_max_bytes_is_fine_one_more_is_too_large() -> None:
@@ -25,7 +25,7 @@ def test_a_body_of_exactly_max_bytes_is_fine_one_more_is_too_large() -> None:
     a.head(200)
     a.body(b"x" * 10)
     assert a.result().error is None
-    with pytest.raises(fetching.TooLarge):
+    with pytest.raises(fetcher.TooLarge):
         a.body(b"x")
     assert (a.nbytes, a.result().nbytes) == (11, 11)
 
@@ -46,7 +46,7 @@ def test_a_failure_keeps_what_arrived_before_it() -> None:
     a = attempt()
     a.head(200)
     a.body(b"abc")
-    result = a.failure(fetching.DeadlineExceeded())
+    result = a.failure(fetcher.DeadlineExceeded())
     assert (result.status, result.nbytes, result.error) == (200, 3, "timeout")
 
 
@@ -72,7 +72,7 @@ def test_an_exception_that_is_no_per_url_failure_is_raised_not_hidden() -> None:
     ],
 )
 def test_client_exceptions_map_to_error_kinds(client: str, exc: Exception, kind: str) -> None:
-    assert fetching.classify(client, exc) == kind
+    assert fetcher.classify(client, exc) == kind
 
 
 @pytest.mark.parametrize(
@@ -90,16 +90,16 @@ def test_plain_socket_errors_have_the_same_kind_for_every_client(
     exc: BaseException, kind: str | None
 ) -> None:
     for client in ("httpx", "aiohttp", "urllib3"):
-        assert fetching.classify(client, exc) == kind
+        assert fetcher.classify(client, exc) == kind
 
 
 def test_summary_counts_every_kind_and_the_rate() -> None:
     results = [
-        attempt().failure(fetching.TooLarge()),
-        fetching.invalid("x"),
-        fetching.invalid("y"),
+        attempt().failure(fetcher.TooLarge()),
+        fetcher.invalid("x"),
+        fetcher.invalid("y"),
     ]
-    s = fetching.summarize(results, 0.5)
+    s = fetcher.summarize(results, 0.5)
     assert s.counts == {
         "ok": 0,
         "invalid-url": 2,
@@ -115,7 +115,7 @@ def test_summary_counts_every_kind_and_the_rate() -> None:
 
 def test_work_hands_each_url_out_once_and_gives_results_in_input_order() -> None:
     urls = [f"http://h/{i}" for i in range(5)]
-    work = fetching.Work(urls)
+    work = fetcher.Work(urls)
     assert work.workers(100) == 5
     assert work.workers(2) == 2
     taken = []
@@ -123,15 +123,15 @@ def test_work_hands_each_url_out_once_and_gives_results_in_input_order() -> None
         taken.append(job)
     assert taken == list(enumerate(urls))
     for index, url in reversed(taken):  # finished out of order
-        work.put(index, fetching.invalid(url))
+        work.put(index, fetcher.invalid(url))
     assert [r.url for r in work.results()] == urls
 
 
 def test_work_stopped_hands_out_nothing_more_and_a_missing_result_is_an_error() -> None:
-    work = fetching.Work(["http://h/0", "http://h/1"])
+    work = fetcher.Work(["http://h/0", "http://h/1"])
     assert work.take() == (0, "http://h/0")
     work.stop()
     assert work.take() is None
-    work.put(0, fetching.invalid("http://h/0"))
+    work.put(0, fetcher.invalid("http://h/0"))
     with pytest.raises(RuntimeError, match="1 URLs have no result, the first #1"):
         work.results()

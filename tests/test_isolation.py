@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from shared.testing import Workers
+from shared.harness.fixtures import Workers
 
 
 def test_the_pytest_process_never_loads_gevent() -> None:
@@ -15,7 +15,7 @@ def test_the_pytest_process_never_loads_gevent() -> None:
 
 
 def test_gevent_worker_is_fully_patched_without_warnings(workers: Workers) -> None:
-    state = workers.get("gevent").call("shared.probe.state")
+    state = workers.get("gevent").call("shared.harness.introspect.state")
     assert state["info"]["patch"] is True
     assert all(state["patched"][m] for m in ("socket", "ssl", "threading", "time", "select"))
     assert state["threading_real"] is False
@@ -23,7 +23,7 @@ def test_gevent_worker_is_fully_patched_without_warnings(workers: Workers) -> No
 
 
 def test_unpatched_gevent_worker_has_the_real_stdlib(workers: Workers) -> None:
-    state = workers.get("gevent", patch=False).call("shared.probe.state")
+    state = workers.get("gevent", patch=False).call("shared.harness.introspect.state")
     assert state["info"]["patch"] is False
     assert state["gevent_imported"] is False
     assert state["threading_real"] is True
@@ -33,7 +33,7 @@ def test_unpatched_gevent_worker_has_the_real_stdlib(workers: Workers) -> None:
 def test_asyncio_and_thread_workers_never_load_gevent(
     workers: Workers, model: str, options: dict
 ) -> None:
-    state = workers.get(model, **options).call("shared.probe.state")
+    state = workers.get(model, **options).call("shared.harness.introspect.state")
     assert state["gevent_imported"] is False
     assert state["threading_real"] is True
 
@@ -42,5 +42,5 @@ def test_asyncio_and_thread_workers_never_load_gevent(
 def test_asyncio_worker_runs_on_the_loop_it_was_given(
     workers: Workers, loop: str, module: str
 ) -> None:
-    state = workers.get("asyncio", loop=loop).call("shared.probe.state")
+    state = workers.get("asyncio", loop=loop).call("shared.harness.introspect.state")
     assert state["loop_module"].split(".")[0] == module

@@ -1,7 +1,7 @@
 """End to end: a real pytest-benchmark session prints the comparison and writes the report;
 ``switchbench report`` renders the saved JSON; pytest-benchmark's own options keep working.
 
-The session runs a tiny benchmark file (timed sleeps recorded with ``shared.bench.record``)
+The session runs a tiny benchmark file (timed sleeps recorded with ``shared.bench.timing.record``)
 in a subprocess with the project's pytest configuration and ``benchmarks/conftest.py`` loaded
 as a plugin, as ``pytest benchmarks/`` loads it.
 """
@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from shared.bench import record
+from shared.bench.timing import record
 
 
 COSTS = [("gevent", 2e-4), ("asyncio", 4e-4), ("thread", 2e-3)]

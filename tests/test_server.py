@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from shared.server import ServerProcess
+from shared.harness.server import ServerProcess
 
 
 def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -138,7 +138,7 @@ def test_cli_server_prints_its_url_first_and_stops_on_sigint() -> None:
 
 def test_bad_port_exits_2_with_a_reason() -> None:
     p = subprocess.run(
-        [sys.executable, "-m", "shared.server", "--port", "70000"],
+        [sys.executable, "-m", "shared.harness.server", "--port", "70000"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -7,10 +7,11 @@ import time
 import pytest
 
 from benchmarks import summary
-from shared import spec, sweep
-from shared.server import ServerProcess
-from shared.stats import percentile
-from shared.testing import Workers
+from shared import spec
+from shared.bench.stats import percentile
+from shared.bench import sweep
+from shared.harness.fixtures import Workers
+from shared.harness.server import ServerProcess
 
 WRK_OUTPUT = """\
 Running 2s test @ http://127.0.0.1:39251/delay/50
@@ -298,13 +299,17 @@ def test_fetch_round_is_one_fetch_all_condensed(
 ) -> None:
     w = workers.get(pair.model, **pair.worker_options)
     args = {"model": pair.model, "concurrency": 3, "timeout": 5.0, "client": pair.client}
-    ok = w.call("shared.sweep.fetch_round", **args, url=sweep.delay_url(server.url, 0), requests=7)
+    ok = w.call(
+        "shared.bench.sweep.fetch_round", **args, url=sweep.delay_url(server.url, 0), requests=7
+    )
     assert ok["requests"] == 7
     assert ok["errors"] == {}
     assert len(ok["latencies_s"]) == 7
     assert all(0 <= s <= ok["elapsed_s"] for s in ok["latencies_s"])
     assert server.stats()["count"] == 7
-    bad = w.call("shared.sweep.fetch_round", **args, url=f"{server.url}/status/503", requests=4)
+    bad = w.call(
+        "shared.bench.sweep.fetch_round", **args, url=f"{server.url}/status/503", requests=4
+    )
     assert bad["errors"] == {"http": 4}
 
 

@@ -1,6 +1,6 @@
 """The switching scenario does what its benchmarks claim to measure (behaviour, not speed).
 
-Model code runs in workers; the model-free checks in ``shared.switching`` (which must be able
+Model code runs in workers; the model-free checks in ``shared.scenarios.switching`` (which must be able
 to fail, or the benchmarks would trust a run that went wrong) are tested here directly.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from shared import switching
-from shared.testing import Workers
-from shared.worker import ModelWorker, RemoteError
+from shared.harness.fixtures import Workers
+from shared.harness.worker import ModelWorker, RemoteError
+from shared.scenarios import switching
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,7 +181,7 @@ def test_parked_rss_grows_and_every_task_is_released(model: str, options: dict) 
         assert result["rss_after_kib"] > result["rss_before_kib"]
         if model == "thread":
             # rss_result checked that all 1,100 ended; none is left running
-            assert w.call("shared.probe.threads_alive") == 1
+            assert w.call("shared.harness.introspect.threads_alive") == 1
             assert result["stack_virtual_kib"] >= 64
 
 
@@ -192,18 +192,18 @@ def test_thread_cap_reports_instead_of_starting_threads(workers: Workers) -> Non
     assert time.monotonic() - t0 < 5.0
     assert result["kib_per_task"] is None
     assert "cap" in result["note"]
-    assert worker.call("shared.probe.threads_alive") == 1
+    assert worker.call("shared.harness.introspect.threads_alive") == 1
 
 
 def test_a_refused_thread_start_is_reported_and_cleaned_up() -> None:
     # the limits pass (they do not read RLIMIT_AS), then the OS refuses a thread's stack
     with ModelWorker("thread") as w:
-        w.call("shared.probe.limit_address_space", extra_mib=64)
+        w.call("shared.harness.introspect.limit_address_space", extra_mib=64)
         result = w.call("switching.parked_rss", n=1_000)
         assert result["kib_per_task"] is None
         assert "thread start failed after" in result["note"]
         assert "can't start new thread" in result["note"]
-        assert w.call("shared.probe.threads_alive") == 1
+        assert w.call("shared.harness.introspect.threads_alive") == 1
         assert w.call("switching.ping_pong", n=4)["handoffs"] == 4
 
 

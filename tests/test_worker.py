@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from shared.testing import WORKER_KINDS, Workers
-from shared.worker import ModelWorker, RemoteError, WorkerError, WorkerTimeout
+from shared.harness.fixtures import WORKER_KINDS, Workers
+from shared.harness.worker import ModelWorker, RemoteError, WorkerError, WorkerTimeout
 
 
 def pid_alive(pid: int) -> bool:
@@ -40,7 +40,7 @@ def test_round_trip_returns_value_and_captured_stdout(
     workers: Workers, model: str, options: dict
 ) -> None:
     w = workers.get(model, **options)
-    reply = w.request("shared.probe.echo", {"a": 1, "b": [1, "x"], "c": None})
+    reply = w.request("shared.harness.introspect.echo", {"a": 1, "b": [1, "x"], "c": None})
     assert reply.value == {"a": 1, "b": [1, "x"], "c": None}
     assert reply.stdout == "echo: ['a', 'b', 'c']\n"
     assert reply.elapsed_s >= 0
@@ -58,10 +58,10 @@ def test_remote_exception_comes_back_with_its_traceback(
 ) -> None:
     w = workers.get(model, **options)
     with pytest.raises(RemoteError) as info:
-        w.call("shared.probe.fail", message="boom")
+        w.call("shared.harness.introspect.fail", message="boom")
     assert info.value.remote_type == "ValueError"
     assert info.value.remote_message == "boom"
-    assert 'probe.py", line' in info.value.remote_traceback
+    assert 'introspect.py", line' in info.value.remote_traceback
     assert "in fail" in str(info.value)
 
 
@@ -70,10 +70,10 @@ def test_worker_survives_a_remote_error_and_keeps_answering(workers: Workers) ->
     with pytest.raises(RemoteError, match="ModuleNotFoundError"):
         w.call("no_such_module.f")
     with pytest.raises(RemoteError, match="AttributeError"):
-        w.call("shared.probe.no_such_function")
+        w.call("shared.harness.introspect.no_such_function")
     with pytest.raises(RemoteError, match="TypeError: cannot send object"):
-        w.call("shared.probe.unsendable")
-    assert w.call("shared.probe.echo", x=1) == {"x": 1}
+        w.call("shared.harness.introspect.unsendable")
+    assert w.call("shared.harness.introspect.echo", x=1) == {"x": 1}
 
 
 def test_relative_names_resolve_in_the_model_package(workers: Workers) -> None:
@@ -86,16 +86,16 @@ def test_deadline_kills_the_worker() -> None:
         pid = w.pid
         assert pid is not None
         with pytest.raises(WorkerTimeout, match="no reply within 0.3 s"):
-            w.request("shared.probe.sleep", {"seconds": 30}, deadline_s=0.3)
+            w.request("shared.harness.introspect.sleep", {"seconds": 30}, deadline_s=0.3)
         assert wait_gone(pid)
         with pytest.raises(WorkerError, match="not running"):
-            w.call("shared.probe.echo")
+            w.call("shared.harness.introspect.echo")
 
 
 def test_a_worker_that_dies_mid_call_is_reported() -> None:
     with ModelWorker("gevent") as w:
         with pytest.raises(WorkerError, match="died during the call: exit code 3"):
-            w.call("shared.probe.crash", code=3)
+            w.call("shared.harness.introspect.crash", code=3)
 
 
 def test_close_ends_the_process() -> None:
@@ -120,11 +120,11 @@ def test_bad_worker_options_are_value_errors() -> None:
 PARENT = textwrap.dedent(
     """
     import sys, time
-    from shared.worker import ModelWorker
+    from shared.harness.worker import ModelWorker
     workers = [ModelWorker(m).start() for m in ("gevent", "asyncio", "thread")]
     print(" ".join(str(w.pid) for w in workers), flush=True)
     if sys.argv[1] == "busy":
-        workers[0].call("shared.probe.sleep", seconds=60)
+        workers[0].call("shared.harness.introspect.sleep", seconds=60)
     time.sleep(60)
     """
 )

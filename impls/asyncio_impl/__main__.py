@@ -3,7 +3,7 @@
 import sys
 
 from impls.asyncio_impl import runner
-from shared.worker import serve
+from shared.harness.worker import serve
 
 if "--loop" in sys.argv:
     runner.use_loop(sys.argv[sys.argv.index("--loop") + 1])

@@ -1,7 +1,7 @@
 """CPU-bound work with asyncio tasks: switching cannot make computation faster.
 
 The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
-Read ``shared/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
+Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/thread_impl/cpu.py``.
 
 - ``spread``: the batch over one task per chunk. Tasks switch only at an ``await`` that
@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 
 from impls.asyncio_impl import runner
-from shared import cpu
+from shared.scenarios import cpu
 
 
 def spread(chunks: int, n: int) -> list[int]:

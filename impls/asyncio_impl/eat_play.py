@@ -11,7 +11,7 @@ What it shows, one variant per lesson (``--variant``):
   driven round-robin by hand switch at each ``yield`` and keep their state, but a generator
   cannot wait without holding the thread: its ``time.sleep`` blocks, 3 s.
 
-Read first: the seed's section 2 (``yield``), ``shared/eat_play.py`` (lines, timer, which
+Read first: the seed's section 2 (``yield``), ``shared/scenarios/eat_play.py`` (lines, timer, which
 process each variant needs), ``impls/asyncio_impl/runner.py``, then this file beside
 ``impls/gevent_impl/eat_play.py`` and ``impls/thread_impl/eat_play.py``.
 
@@ -47,7 +47,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 
 from impls.asyncio_impl import runner
-from shared import eat_play
+from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
 
 

@@ -2,13 +2,13 @@
 
 What it shows: every place a request waits is an ``await``, where the event loop runs other
 tasks until the socket is ready. n worker tasks in a ``TaskGroup``, each taking the next URL
-when it is free (``shared.fetching.Work``, as a thread pool's workers do), so at most n
+when it is free (``shared.scenarios.fetcher.Work``, as a thread pool's workers do), so at most n
 requests are in flight; ``asyncio.timeout`` is each request's deadline, cancelling the task
 wherever it awaits. httpx's ``AsyncClient`` mirrors
 the sync ``Client`` the other models use; aiohttp is asyncio's own client. The same code runs
 on uvloop (``ModelWorker("asyncio", loop="uvloop")``, ``switchbench fetch --loop uvloop``).
 
-Read first: shared/fetching.py (everything that is not the model), then this file beside
+Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
 impls/gevent_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
 
 Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
@@ -49,13 +49,14 @@ import aiohttp
 import httpx
 
 from impls.asyncio_impl import runner
-from shared import fetching, spec
+from shared import spec
+from shared.scenarios import fetcher
 from shared.spec import FetchResult
 
 MODEL = "asyncio"
 
 #: fetch one URL with the run's client, reporting to the attempt as the response arrives
-Get = Callable[[fetching.Attempt], Awaitable[None]]
+Get = Callable[[fetcher.Attempt], Awaitable[None]]
 
 
 def fetch_all(
@@ -67,14 +68,14 @@ def fetch_all(
     max_bytes: int = spec.MAX_BODY_BYTES,
 ) -> list[FetchResult]:
     """One result per URL, in input order, never more than ``concurrency`` in flight."""
-    plan, urls = fetching.plan(
+    plan, urls = fetcher.plan(
         MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
     )
     return runner.run(_fetch_all(plan, urls))
 
 
-async def _fetch_all(plan: fetching.Plan, urls: list[str]) -> list[FetchResult]:
-    work = fetching.Work(urls)
+async def _fetch_all(plan: fetcher.Plan, urls: list[str]) -> list[FetchResult]:
+    work = fetcher.Work(urls)
     async with _open_client(plan) as get:
         async with asyncio.TaskGroup() as tasks:  # after Ctrl-C: cancels and awaits every task
             # `concurrency` worker tasks, started now; leaving the block awaits them all (the
@@ -84,16 +85,16 @@ async def _fetch_all(plan: fetching.Plan, urls: list[str]) -> list[FetchResult]:
     return work.results()
 
 
-async def _work(get: Get, plan: fetching.Plan, work: fetching.Work) -> None:
+async def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
         index, url = job
         work.put(index, await _fetch_one(get, plan, url))
 
 
-async def _fetch_one(get: Get, plan: fetching.Plan, url: str) -> FetchResult:
+async def _fetch_one(get: Get, plan: fetcher.Plan, url: str) -> FetchResult:
     if not spec.is_valid_url(url):
-        return fetching.invalid(url)
+        return fetcher.invalid(url)
     attempt = plan.attempt(url)
     try:
         # one deadline for the whole request: the loop cancels this task where it awaits
@@ -105,13 +106,13 @@ async def _fetch_one(get: Get, plan: fetching.Plan, url: str) -> FetchResult:
 
 
 @contextlib.asynccontextmanager
-async def _open_client(plan: fetching.Plan) -> AsyncIterator[Get]:
+async def _open_client(plan: fetcher.Plan) -> AsyncIterator[Get]:
     """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
     if plan.client == "httpx":
-        async with httpx.AsyncClient(**fetching.httpx_options(plan)) as session:
+        async with httpx.AsyncClient(**fetcher.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
-        connector, options = fetching.aiohttp_options(plan)
+        connector, options = fetcher.aiohttp_options(plan)
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(**connector), **options
         ) as session:
@@ -121,7 +122,7 @@ async def _open_client(plan: fetching.Plan) -> AsyncIterator[Get]:
             yield partial(_get_aiohttp, session)
 
 
-async def _get_httpx(session: httpx.AsyncClient, attempt: fetching.Attempt) -> None:
+async def _get_httpx(session: httpx.AsyncClient, attempt: fetcher.Attempt) -> None:
     # awaits the head: the loop runs other tasks meanwhile
     async with session.stream("GET", attempt.url) as response:
         attempt.head(response.status_code)
@@ -129,7 +130,7 @@ async def _get_httpx(session: httpx.AsyncClient, attempt: fetching.Attempt) -> N
             attempt.body(chunk)
 
 
-async def _get_aiohttp(session: aiohttp.ClientSession, attempt: fetching.Attempt) -> None:
+async def _get_aiohttp(session: aiohttp.ClientSession, attempt: fetcher.Attempt) -> None:
     # awaits the head: the loop runs other tasks meanwhile
     async with session.get(attempt.url, allow_redirects=False) as response:
         attempt.head(response.status)
@@ -138,4 +139,4 @@ async def _get_aiohttp(session: aiohttp.ClientSession, attempt: fetching.Attempt
 
 
 if __name__ == "__main__":
-    fetching.demo(MODEL, fetch_all, sys.argv[1:])
+    fetcher.demo(MODEL, fetch_all, sys.argv[1:])

@@ -8,7 +8,7 @@ loop, which steps the other task), the same with ``asyncio.sleep(0)``, the floor
 and joining many tasks in a ``TaskGroup``, and the memory a task parked on an Event keeps.
 The same code runs on uvloop (``--loop uvloop``, or ``ModelWorker("asyncio", loop="uvloop")``).
 
-Read first: ``shared/switching.py`` (sizes, checks, results), then this file beside
+Read first: ``shared/scenarios/switching.py`` (sizes, checks, results), then this file beside
 ``impls/gevent_impl/switching.py`` and ``impls/thread_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 
@@ -41,8 +41,8 @@ from collections.abc import Generator
 from typing import Any
 
 from impls.asyncio_impl import runner
-from shared import switching
-from shared.switching import clock
+from shared.scenarios import switching
+from shared.scenarios.switching import clock
 
 MODEL = "asyncio"
 

@@ -12,6 +12,6 @@ with warnings.catch_warnings(record=True) as _patch_warnings:
 
         monkey.patch_all()
 
-from shared.worker import serve  # noqa: E402 - only after the patch
+from shared.harness.worker import serve  # noqa: E402 - only after the patch
 
 serve("gevent", startup_warnings=[f"{w.category.__name__}: {w.message}" for w in _patch_warnings])

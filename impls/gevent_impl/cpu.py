@@ -1,7 +1,7 @@
 """CPU-bound work with greenlets: switching cannot make computation faster.
 
 The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
-Read ``shared/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
+Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/asyncio_impl/cpu.py`` and ``impls/thread_impl/cpu.py``.
 
 - ``spread``: the batch over one greenlet per chunk. Greenlets switch only when one blocks
@@ -32,7 +32,7 @@ if __name__ == "__main__":
 import gevent  # noqa: E402
 from gevent.event import Event  # noqa: E402
 
-from shared import cpu  # noqa: E402
+from shared.scenarios import cpu  # noqa: E402
 
 
 def spread(chunks: int, n: int) -> list[int]:

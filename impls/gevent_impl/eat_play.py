@@ -13,7 +13,7 @@ What it shows, one variant per lesson (``--variant``):
   parent, not to whoever switched to it last, so here the main greenlet switches back into
   ``play`` at the end (in the seed ``eat`` is left suspended instead).
 
-Read first: the seed's sections 2 and 3, ``shared/eat_play.py`` (lines, timer, which process
+Read first: the seed's sections 2 and 3, ``shared/scenarios/eat_play.py`` (lines, timer, which process
 each variant needs), then this file beside ``impls/asyncio_impl/eat_play.py`` and
 ``impls/thread_impl/eat_play.py``.
 
@@ -46,11 +46,11 @@ from __future__ import annotations  # a compiler directive, not an import: safe 
 # Patch first, as the seed does: patch_all() swaps time.sleep, socket and threading for
 # cooperative versions in place, and a module imported before it keeps the blocking
 # originals. The unpatched and greenlet lessons need the real standard library, so the script
-# reads --variant before anything else (shared.eat_play imports no socket, ssl or threading)
+# reads --variant before anything else (shared.scenarios.eat_play imports no socket, ssl or threading)
 # and patches only for the variants that run in a patched process. Imported by a worker
 # rather than run as a script, this block is skipped: the worker's own __main__ patched or not.
 if __name__ == "__main__":
-    from shared import eat_play as _eat_play
+    from shared.scenarios import eat_play as _eat_play
 
     _ARGS = _eat_play.script_args("gevent")
     if _eat_play.worker_options("gevent", _ARGS.variant)["patch"]:
@@ -64,7 +64,7 @@ from collections.abc import Callable  # noqa: E402
 import gevent  # noqa: E402
 from greenlet import greenlet  # noqa: E402
 
-from shared import eat_play  # noqa: E402
+from shared.scenarios import eat_play  # noqa: E402
 from shared.spec import EAT_NAME  # noqa: E402
 
 

@@ -3,12 +3,12 @@
 What it shows: once the standard library is monkey-patched, plain blocking code becomes
 concurrent. httpx's *sync* ``Client`` blocks in ``socket.recv()``; the patched socket parks
 the greenlet and gevent's hub runs another one until data arrives. n worker greenlets, each
-taking the next URL when it is free (``shared.fetching.Work``, as a thread pool's workers
+taking the next URL when it is free (``shared.scenarios.fetcher.Work``, as a thread pool's workers
 do), keep at most n requests in flight; ``gevent.Timeout`` is each request's deadline, raised by
 the hub inside the greenlet wherever it waits. geventhttpclient is gevent's own client,
 written for its sockets.
 
-Read first: shared/fetching.py (everything that is not the model), then this file beside
+Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
 impls/asyncio_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
 
 Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
@@ -53,13 +53,14 @@ import httpx
 from geventhttpclient import URL, HTTPClient
 from geventhttpclient.response import HTTPSocketPoolResponse
 
-from shared import fetching, spec
+from shared import spec
+from shared.scenarios import fetcher
 from shared.spec import FetchResult
 
 MODEL = "gevent"
 
 #: fetch one URL with the run's client, reporting to the attempt as the response arrives
-Get = Callable[[fetching.Attempt], None]
+Get = Callable[[fetcher.Attempt], None]
 
 
 def fetch_all(
@@ -71,12 +72,12 @@ def fetch_all(
     max_bytes: int = spec.MAX_BODY_BYTES,
 ) -> list[FetchResult]:
     """One result per URL, in input order, never more than ``concurrency`` in flight."""
-    plan, urls = fetching.plan(
+    plan, urls = fetcher.plan(
         MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
     )
     if not gevent.monkey.is_module_patched("socket"):  # httpx would block the whole hub
         raise RuntimeError("the gevent fetcher needs gevent.monkey.patch_all() first")
-    work = fetching.Work(urls)
+    work = fetcher.Work(urls)
     workers = gevent.pool.Group()
     with _open_client(plan) as get:
         try:
@@ -89,20 +90,20 @@ def fetch_all(
     return work.results()
 
 
-def _work(get: Get, plan: fetching.Plan, work: fetching.Work) -> None:
+def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
         index, url = job
         work.put(index, _fetch_one(get, plan, url))
 
 
-def _fetch_one(get: Get, plan: fetching.Plan, url: str) -> FetchResult:
+def _fetch_one(get: Get, plan: fetcher.Plan, url: str) -> FetchResult:
     if not spec.is_valid_url(url):
-        return fetching.invalid(url)
+        return fetcher.invalid(url)
     attempt = plan.attempt(url)
     try:
         # one deadline for the whole request: the hub raises it in this greenlet where it waits
-        with gevent.Timeout(plan.timeout, fetching.DeadlineExceeded):
+        with gevent.Timeout(plan.timeout, fetcher.DeadlineExceeded):
             get(attempt)
     except Exception as exc:
         return attempt.failure(exc)
@@ -110,10 +111,10 @@ def _fetch_one(get: Get, plan: fetching.Plan, url: str) -> FetchResult:
 
 
 @contextlib.contextmanager
-def _open_client(plan: fetching.Plan) -> Iterator[Get]:
+def _open_client(plan: fetcher.Plan) -> Iterator[Get]:
     """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
     if plan.client == "httpx":
-        with httpx.Client(**fetching.httpx_options(plan)) as session:
+        with httpx.Client(**fetcher.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
         # geventhttpclient talks to one host per client: one per (scheme, host, port)
@@ -125,7 +126,7 @@ def _open_client(plan: fetching.Plan) -> Iterator[Get]:
                 host_client.close()
 
 
-def _get_httpx(session: httpx.Client, attempt: fetching.Attempt) -> None:
+def _get_httpx(session: httpx.Client, attempt: fetcher.Attempt) -> None:
     # blocks until the head arrives: the patched socket yields to the hub meanwhile
     with session.stream("GET", attempt.url) as response:
         attempt.head(response.status_code)
@@ -135,20 +136,18 @@ def _get_httpx(session: httpx.Client, attempt: fetching.Attempt) -> None:
 
 def _get_geventhttpclient(
     hosts: dict[tuple[str, str, int | None], _SendOnce],
-    plan: fetching.Plan,
-    attempt: fetching.Attempt,
+    plan: fetcher.Plan,
+    attempt: fetcher.Attempt,
 ) -> None:
     url = URL(attempt.url)
     key = (url.scheme, url.host, url.port)
     host_client = hosts.get(key)
     if host_client is None:  # creating a client does no I/O: no other greenlet runs meanwhile
-        host_client = hosts[key] = _SendOnce.from_url(
-            url, **fetching.geventhttpclient_options(plan)
-        )
+        host_client = hosts[key] = _SendOnce.from_url(url, **fetcher.geventhttpclient_options(plan))
     # blocks until the head arrives: gevent's socket yields to the hub meanwhile
     with host_client.get_once(url.request_uri) as response:
         attempt.head(response.status_code)
-        while chunk := response.read(fetching.CHUNK_BYTES):  # yields until the chunk arrives
+        while chunk := response.read(fetcher.CHUNK_BYTES):  # yields until the chunk arrives
             attempt.body(chunk)
 
 
@@ -177,4 +176,4 @@ class _SendOnce(HTTPClient):
 
 
 if __name__ == "__main__":
-    fetching.demo(MODEL, fetch_all, sys.argv[1:])
+    fetcher.demo(MODEL, fetch_all, sys.argv[1:])

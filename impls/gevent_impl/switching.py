@@ -6,7 +6,7 @@ What it shows: two greenlets handing control to each other through a ``gevent.ev
 ``gevent.sleep(0)``, the floor underneath (a raw ``greenlet.switch()`` with no hub), spawning
 and joining many greenlets, and the memory a greenlet parked on an Event keeps.
 
-Read first: ``shared/switching.py`` (sizes, checks, results), then this file beside
+Read first: ``shared/scenarios/switching.py`` (sizes, checks, results), then this file beside
 ``impls/asyncio_impl/switching.py`` and ``impls/thread_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 
@@ -38,8 +38,8 @@ import gevent  # noqa: E402
 import greenlet  # noqa: E402
 from gevent.event import Event  # noqa: E402
 
-from shared import switching  # noqa: E402
-from shared.switching import clock  # noqa: E402
+from shared.scenarios import switching  # noqa: E402
+from shared.scenarios.switching import clock  # noqa: E402
 
 MODEL = "gevent"
 

@@ -1,5 +1,5 @@
 """The thread worker: ``python -m impls.thread_impl --fd-in R --fd-out W``."""
 
-from shared.worker import serve
+from shared.harness.worker import serve
 
 serve("thread")

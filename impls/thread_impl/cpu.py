@@ -1,7 +1,7 @@
 """CPU-bound work with threads: the GIL lets one thread compute at a time.
 
 The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
-Read ``shared/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
+Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/asyncio_impl/cpu.py``.
 
 - ``spread``: the batch over one thread per chunk. Only the thread holding the GIL runs
@@ -25,7 +25,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from shared import cpu
+from shared.scenarios import cpu
 
 
 def spread(chunks: int, n: int) -> list[int]:

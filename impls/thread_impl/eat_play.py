@@ -8,7 +8,7 @@ What it shows, one variant per lesson (``--variant``):
 - ``serial``: ``eat`` then ``play`` in one thread, one after the other: the 3 s baseline
   every other variant is measured against.
 
-Read first: the seed's section 1, ``shared/eat_play.py`` (lines, timer, which process each
+Read first: the seed's section 1, ``shared/scenarios/eat_play.py`` (lines, timer, which process each
 variant needs), then this file beside ``impls/gevent_impl/eat_play.py`` and
 ``impls/asyncio_impl/eat_play.py``.
 
@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from shared import eat_play
+from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
 
 

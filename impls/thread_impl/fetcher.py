@@ -1,7 +1,7 @@
 """Fetch many URLs at once with OS threads: ``fetch_all(urls, concurrency=, timeout=, client=)``.
 
 What it shows: plain blocking code in n worker threads of a ``ThreadPoolExecutor``, each
-taking the next URL when it is free (``shared.fetching.Work``), each blocked in
+taking the next URL when it is free (``shared.scenarios.fetcher.Work``), each blocked in
 ``socket.recv()`` with the GIL released while it waits, preempted by the interpreter
 otherwise. What threads cannot do is be interrupted: there is no ``Timeout`` to
 raise inside a blocked thread, so each request's deadline is made of its parts: every
@@ -10,7 +10,7 @@ whole body (httpx), a watchdog thread shuts the socket down at the deadline, whi
 blocked ``recv()`` return. httpx's sync ``Client`` is the same one the gevent model runs
 patched; urllib3 is the threads' own pool.
 
-Read first: shared/fetching.py (everything that is not the model), then this file beside
+Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
 impls/gevent_impl/fetcher.py and impls/asyncio_impl/fetcher.py: they differ by the model.
 
 Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
@@ -45,13 +45,14 @@ from functools import partial
 import httpx
 import urllib3
 
-from shared import fetching, spec
+from shared import spec
+from shared.scenarios import fetcher
 from shared.spec import FetchResult
 
 MODEL = "thread"
 
 #: fetch one URL with the run's client, reporting to the attempt as the response arrives
-Get = Callable[[fetching.Attempt, "_Deadline"], None]
+Get = Callable[[fetcher.Attempt, "_Deadline"], None]
 
 
 def fetch_all(
@@ -63,10 +64,10 @@ def fetch_all(
     max_bytes: int = spec.MAX_BODY_BYTES,
 ) -> list[FetchResult]:
     """One result per URL, in input order, never more than ``concurrency`` in flight."""
-    plan, urls = fetching.plan(
+    plan, urls = fetcher.plan(
         MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
     )
-    work = fetching.Work(urls)
+    work = fetcher.Work(urls)
     with _open_client(plan) as get, _Watchdog() as watchdog:
         with ThreadPoolExecutor(max_workers=plan.concurrency) as pool:
             try:
@@ -84,16 +85,16 @@ def fetch_all(
     return work.results()
 
 
-def _work(get: Get, watchdog: _Watchdog, plan: fetching.Plan, work: fetching.Work) -> None:
+def _work(get: Get, watchdog: _Watchdog, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
         index, url = job
         work.put(index, _fetch_one(get, watchdog, plan, url))
 
 
-def _fetch_one(get: Get, watchdog: _Watchdog, plan: fetching.Plan, url: str) -> FetchResult:
+def _fetch_one(get: Get, watchdog: _Watchdog, plan: fetcher.Plan, url: str) -> FetchResult:
     if not spec.is_valid_url(url):
-        return fetching.invalid(url)
+        return fetcher.invalid(url)
     attempt = plan.attempt(url)
     try:
         # one deadline for the whole request: a blocked thread cannot be interrupted, so
@@ -106,18 +107,18 @@ def _fetch_one(get: Get, watchdog: _Watchdog, plan: fetching.Plan, url: str) -> 
 
 
 @contextlib.contextmanager
-def _open_client(plan: fetching.Plan) -> Iterator[Get]:
+def _open_client(plan: fetcher.Plan) -> Iterator[Get]:
     """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
     if plan.client == "httpx":
-        with httpx.Client(**fetching.httpx_options(plan)) as session:
+        with httpx.Client(**fetcher.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
         # one pool of `concurrency` connections per (scheme, host, port)
-        with urllib3.PoolManager(**fetching.urllib3_options(plan)) as manager:
+        with urllib3.PoolManager(**fetcher.urllib3_options(plan)) as manager:
             yield partial(_get_urllib3, manager)
 
 
-def _get_httpx(session: httpx.Client, attempt: fetching.Attempt, deadline: _Deadline) -> None:
+def _get_httpx(session: httpx.Client, attempt: fetcher.Attempt, deadline: _Deadline) -> None:
     # blocks this thread until the head arrives (httpx gives each phase the whole timeout)
     with session.stream("GET", attempt.url) as response:
         attempt.head(response.status_code)
@@ -129,7 +130,7 @@ def _get_httpx(session: httpx.Client, attempt: fetching.Attempt, deadline: _Dead
 
 
 def _get_urllib3(
-    manager: urllib3.PoolManager, attempt: fetching.Attempt, deadline: _Deadline
+    manager: urllib3.PoolManager, attempt: fetcher.Attempt, deadline: _Deadline
 ) -> None:
     # blocks this thread until the head arrives, within the time left
     response = manager.request(
@@ -144,7 +145,7 @@ def _get_urllib3(
         # the read that ends the body hands the connection back to the pool (then None here)
         while (connection := response.connection) is not None and connection.sock is not None:
             connection.sock.settimeout(deadline.left())  # the next read may take the time left
-            chunk = response.read1(fetching.CHUNK_BYTES, decode_content=False)  # blocks
+            chunk = response.read1(fetcher.CHUNK_BYTES, decode_content=False)  # blocks
             if not chunk:
                 break
             attempt.body(chunk)
@@ -166,10 +167,10 @@ class _Deadline:
         self._sock: socket.socket | None = None
 
     def left(self) -> float:
-        """Seconds until the deadline; :class:`~shared.fetching.DeadlineExceeded` if none."""
-        left = self.at - fetching.clock()
+        """Seconds until the deadline; :class:`~shared.scenarios.fetcher.DeadlineExceeded` if none."""
+        left = self.at - fetcher.clock()
         if left <= 0:
-            raise fetching.DeadlineExceeded
+            raise fetcher.DeadlineExceeded
         return left
 
     @contextlib.contextmanager
@@ -177,7 +178,7 @@ class _Deadline:
         """While inside, reaching the deadline shuts ``sock`` down (the read blocked on it ends)."""
         with self._lock:
             if self.expired:
-                raise fetching.DeadlineExceeded
+                raise fetcher.DeadlineExceeded
             self._sock = sock
         try:
             yield
@@ -223,7 +224,7 @@ class _Watchdog:
     def deadline(self, timeout: float) -> Iterator[_Deadline]:
         """A deadline ``timeout`` s from now; past it, leaving the block raises DeadlineExceeded."""
         with self._lock:
-            deadline = _Deadline(self._lock, fetching.clock() + timeout)
+            deadline = _Deadline(self._lock, fetcher.clock() + timeout)
             self._queue.append(deadline)
             if len(self._queue) == 1:
                 self._lock.notify()
@@ -231,10 +232,10 @@ class _Watchdog:
             yield deadline
         except Exception as exc:
             if self._finish(deadline):
-                raise fetching.DeadlineExceeded from exc  # what the cut read raised is moot
+                raise fetcher.DeadlineExceeded from exc  # what the cut read raised is moot
             raise
         if self._finish(deadline):
-            raise fetching.DeadlineExceeded
+            raise fetcher.DeadlineExceeded
 
     def _finish(self, deadline: _Deadline) -> bool:
         """Take the deadline off the watch; True if it had expired."""
@@ -245,7 +246,7 @@ class _Watchdog:
     def _run(self) -> None:
         with self._lock:
             while not self._closed:
-                now = fetching.clock()
+                now = fetcher.clock()
                 while self._queue and (self._queue[0].done or self._queue[0].at <= now):
                     self._queue.popleft().expire()
                 # sleeps until the oldest unfinished deadline, or a new first one
@@ -253,4 +254,4 @@ class _Watchdog:
 
 
 if __name__ == "__main__":
-    fetching.demo(MODEL, fetch_all, sys.argv[1:])
+    fetcher.demo(MODEL, fetch_all, sys.argv[1:])

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.server import ServerProcess
-from shared.worker import ModelWorker
+from shared.harness.server import ServerProcess
+from shared.harness.worker import ModelWorker
 
 #: (model, options) for every worker kind, with readable test ids
 WORKER_KINDS = [

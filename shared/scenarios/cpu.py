@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from shared.stats import percentile
+from shared.bench.stats import percentile
 
 #: the heartbeat's period and the length of one CPU chunk in the heartbeat experiment
 HEARTBEAT_INTERVAL_S = 0.010

@@ -20,7 +20,7 @@ Parent side::
 ``ModelWorker("gevent", patch=False)`` is a gevent worker that never patched.
 
 A function name without a package (``"fetcher.fetch_all"``) is looked up in the worker's own
-model package; ``"shared.probe.state"`` or ``"impls.x.y.f"`` are taken as they are.
+model package; ``"shared.harness.introspect.state"`` or ``"impls.x.y.f"`` are taken as they are.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from shared import spec
 
 NOOP = "__noop__"
 
-#: what the running child is (filled in by :func:`serve`; read by shared.probe)
+#: what the running child is (filled in by :func:`serve`; read by shared.harness.introspect)
 CHILD_INFO: dict[str, Any] = {}
 
 
@@ -143,7 +143,7 @@ class ModelWorker:
         return self._proc is not None and self._req_w is not None and self._proc.poll() is None
 
     def start(self) -> ModelWorker:
-        from shared import proc
+        from shared.harness import proc
 
         if self._proc is not None:
             raise WorkerError(f"{self!r} already started")
@@ -170,7 +170,7 @@ class ModelWorker:
 
     def close(self) -> None:
         """Close the channel (the child exits on EOF), then make sure it is gone."""
-        from shared import proc
+        from shared.harness import proc
 
         for fd in (self._req_w, self._resp_r):
             if fd is not None:
@@ -284,7 +284,7 @@ def _handle(model: str, req: dict[str, Any]) -> dict[str, Any]:
 
 def serve(model: str, argv: list[str] | None = None, **info: Any) -> None:
     """The child's main loop: one request line in, one reply line out, until EOF."""
-    from shared import proc
+    from shared.harness import proc
 
     parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl")
     parser.add_argument("--fd-in", type=int, required=True)

@@ -3,11 +3,11 @@
 Input is always pytest-benchmark's JSON shape (``{"benchmarks": [{"extra_info": {...},
 "stats": {...}}, ...]}``): the session builds it at the end of ``pytest benchmarks/`` and
 ``switchbench report RESULTS.json`` reads it from a ``--benchmark-json`` file. Everything is
-keyed on ``extra_info["metric"]`` (shared.bench.record), never on test names, and reads
+keyed on ``extra_info["metric"]`` (shared.bench.timing.record), never on test names, and reads
 whatever subset of metrics is present: a metric that was not run is listed as such.
 
 This module imports nothing heavy: the terminal comparison runs in the pytest process at
-summary time. Plots live in :mod:`shared.plots`, which imports matplotlib when it draws.
+summary time. Plots live in :mod:`shared.report.plots`, which imports matplotlib when it draws.
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ _SIZE = {
 _RATE = {"req/s", "rps", "requests/s", "req/sec", "reqs/s"}
 
 
-#: the report's plots (shared.plots draws them): file stem -> what it shows
+#: the report's plots (shared.report.plots draws them): file stem -> what it shows
 PLOT_CAPTIONS = {
     "throughput": "Throughput vs concurrency per model+client, one panel per server delay; "
     "dashed black = wrk against the same server (its limit without a delay, a reference "
@@ -1414,7 +1414,7 @@ def markdown(results: Results, plots: dict[str, str], not_drawn: dict[str, str])
         f"{EXPECTED_CONCURRENT_RATIO - CONCURRENT_RATIO_TOLERANCE:.2f}-"
         f'{EXPECTED_CONCURRENT_RATIO + CONCURRENT_RATIO_TOLERANCE:.2f} x serial; "blocked" means '
         f">= {BLOCKED_MIN_RATIO} x serial; CPU work gains nothing at >= {CPU_NO_GAIN_MIN_RATIO} x "
-        "serial (shared/report.py).",
+        "serial (shared/report/core.py).",
         "",
         "## The seed's claims",
         "",
@@ -1499,7 +1499,7 @@ def write_report(results: Results, raw: dict[str, Any], out_dir: str | Path) -> 
     results_json = out / "results.json"
     results_json.write_text(json.dumps(raw, indent=2, default=str) + "\n", encoding="utf-8")
     try:
-        from shared import plots as plotting
+        from shared.report import plots as plotting
     except ImportError as exc:  # matplotlib missing: tables and guide still come out
         drawn: dict[str, Path] = {}
         not_drawn = {"all plots": f"matplotlib unavailable ({exc})"}

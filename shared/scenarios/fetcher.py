@@ -377,7 +377,7 @@ def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str
     runs = {f"{len(args.urls)} URLs": args.urls}
     with contextlib.ExitStack() as stack:
         if not args.urls:
-            from shared.server import ServerProcess
+            from shared.harness.server import ServerProcess
 
             srv = stack.enter_context(ServerProcess())
             stack.callback(_until_idle, srv)  # a timed-out /delay runs on in the server

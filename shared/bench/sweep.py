@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared import spec
-from shared.stats import percentile
+from shared.bench.stats import percentile
 
 #: the sweep's points
 CONCURRENCY: tuple[int, ...] = (1, 10, 100, 1000)

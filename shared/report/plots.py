@@ -1,6 +1,6 @@
 """The report's plots (PNG, matplotlib's Agg canvas): one file per question, drawn from Results.
 
-Imported only when a report is written (``shared.report.write_report``), so the terminal
+Imported only when a report is written (``shared.report.core.write_report``), so the terminal
 comparison never pays for matplotlib. A plot whose figures are absent from the run is not
 drawn, and an old PNG of that name is removed so a report never shows a stale plot.
 """
@@ -20,8 +20,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
-from shared import report
-from shared.report import Results, Row
+from shared.report.core import Results, Row
+from shared.report import core as report
 
 MODEL_COLORS = {"gevent": "tab:green", "asyncio": "tab:blue", "thread": "tab:orange"}
 _OTHER_COLORS = ("tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")

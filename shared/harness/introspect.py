@@ -13,7 +13,7 @@ from typing import Any
 
 
 def state() -> dict[str, Any]:
-    from shared.worker import CHILD_INFO
+    from shared.harness.worker import CHILD_INFO
 
     facts: dict[str, Any] = {
         "pid": os.getpid(),
@@ -87,7 +87,7 @@ def interrupted_fetch(after_s: float, **fetch_kwargs: Any) -> dict[str, Any]:
     import subprocess
     import time
 
-    from shared.worker import CHILD_INFO
+    from shared.harness.worker import CHILD_INFO
 
     fetcher = importlib.import_module(f"impls.{CHILD_INFO['model']}_impl.fetcher")
     before = _live_things()

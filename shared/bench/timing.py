@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from shared.worker import ModelWorker
+from shared.harness.worker import ModelWorker
 
 #: the libraries whose versions every result carries
 LIBRARIES = (

@@ -1,6 +1,6 @@
 """The local test server: aiohttp on uvloop, in a process of its own, on 127.0.0.1 only.
 
-    python -m shared.server --port 0        # prints its URL as the first line of stdout
+    python -m shared.harness.server --port 0        # prints its URL as the first line of stdout
 
 Every route does the same fixed work whoever calls it, so all models are measured against
 the same thing. Routes:
@@ -37,7 +37,7 @@ from typing import Any
 
 from aiohttp import web
 
-from shared import proc
+from shared.harness import proc
 
 HOST = "127.0.0.1"
 MAX_DELAY_MS = 60_000
@@ -215,7 +215,7 @@ async def _serve(port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m shared.server",
+        prog="python -m shared.harness.server",
         description="Run the switchbench test server on 127.0.0.1 until Ctrl-C or SIGTERM.",
     )
     parser.add_argument(
@@ -258,7 +258,7 @@ class ServerProcess:
 
     def __enter__(self) -> ServerProcess:
         self._proc = proc.spawn(
-            ["-m", "shared.server", "--port", str(self.port)],
+            ["-m", "shared.harness.server", "--port", str(self.port)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
         )
