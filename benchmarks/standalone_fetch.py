@@ -35,6 +35,7 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
+from shared import spec  # noqa: E402
 from shared.bench import sweep  # noqa: E402
 
 DEFAULT_POINTS = [(c, d) for d in sweep.DELAYS_MS for c in sweep.QUICK_CONCURRENCY]
@@ -113,7 +114,7 @@ def child(args: argparse.Namespace) -> int:
 
 
 def run_child(
-    pair: sweep.Pair,
+    pair: spec.Pair,
     concurrency: int,
     delay_ms: int,
     url: str,
@@ -141,8 +142,8 @@ def run_child(
         cmd += ["--budget", str(budget)]
     if requests is not None:
         cmd += ["--requests", str(requests)]
-    if pair.loop:
-        cmd += ["--loop", pair.loop]
+    if pair.kind.loop:
+        cmd += ["--loop", pair.kind.loop]
     # bounded: the probe's deadline, then rounds sized to the budget (see shared.bench.sweep.plan)
     per_round = budget or sweep.budget_s(delay_ms, quick=False)
     limit = 10 + sweep.PROBE_DEADLINE_S + 2 * (rounds * per_round + sweep.PROBE_DEADLINE_S)
@@ -185,7 +186,7 @@ def parent(args: argparse.Namespace) -> int:
     from shared.harness.server import ServerProcess
 
     points = parse_points(args.points) if args.points else DEFAULT_POINTS
-    pairs = [p for p in sweep.PAIRS if not args.pairs or p.id in args.pairs.split(",")]
+    pairs = [p for p in spec.PAIRS if not args.pairs or p.id in args.pairs.split(",")]
     harness = harness_figures(args.compare) if args.compare else {}
     head = f"{'pair':<24} {'point':<10} {'req/s':>8} {'eff':>5} {'p50 ms':>7} {'p99 ms':>8}"
     head += f" {'srv cpu':>7} {'cli cpu':>7} {'requests':>8}"

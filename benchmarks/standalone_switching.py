@@ -3,7 +3,8 @@
 Each model runs in a fresh ``python -c`` process of its own (gevent patches first, as its worker
 does, and never shares a process with the others), measures the same primitives with plain
 ``time.perf_counter`` loops written here independently of ``impls/``, and prints JSON. Same
-sizes and rounds as the benchmarks (``shared.scenarios.switching``): a warm-up round, then the median
+sizes and rounds as the benchmarks (``shared.scenarios.switching``): a warm-up round, then the
+median
 of the timed rounds divided by the operations in a round. The raw switches carry a value that
 grows by one per round trip, as in the benchmarks (it proves the switches happened; at
 ~50 ns a transfer, that addition is part of the figure on both sides). RSS: every round in a

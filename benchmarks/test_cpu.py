@@ -26,17 +26,10 @@ from typing import Any
 
 import pytest
 
+from shared import spec
 from shared.bench.timing import record, round_times, time_calls
-from shared.harness.fixtures import Workers
+from shared.harness.fixtures import Workers, kind_params
 from shared.scenarios import cpu
-
-#: (model, worker options, variant) for every model that runs the batch
-KINDS = [
-    pytest.param("gevent", {}, "patched", id="gevent"),
-    pytest.param("asyncio", {}, "asyncio", id="asyncio"),
-    pytest.param("asyncio", {"loop": "uvloop"}, "uvloop", id="asyncio-uvloop"),
-    pytest.param("thread", {}, "threads", id="thread"),
-]
 
 #: chunks per batch and seconds per chunk for the batch; the heartbeat uses cpu.CHUNK_S
 CHUNKS, QUICK_CHUNKS = 8, 4
@@ -85,19 +78,17 @@ def test_cpu_serial(
     )
 
 
-@pytest.mark.parametrize(("model", "options", "variant"), KINDS)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
 def test_cpu_spread(
     benchmark: Any,
     workers: Workers,
     quick: bool,
     batch: dict[str, int],
-    model: str,
-    options: dict[str, Any],
-    variant: str,
+    kind: spec.WorkerKind,
 ) -> None:
     """The batch over one task per chunk, against the serial batch in the same worker."""
     benchmark.group = "cpu batch"
-    w = workers.get(model, **options)
+    w = workers.get(kind)
     rounds = QUICK_ROUNDS if quick else ROUNDS
     serial_s: list[float] = []
 
@@ -116,8 +107,8 @@ def test_cpu_spread(
     ratios = [sp / se for sp, se in zip(spread_s, paired, strict=True)]
     record(
         benchmark,
-        model=model,
-        variant=variant,
+        model=kind.model,
+        variant=kind.variant,
         scenario="cpu",
         metric="cpu_wall_s",
         value=timed.median_s,
@@ -133,19 +124,17 @@ def test_cpu_spread(
     )
 
 
-@pytest.mark.parametrize(("model", "options", "variant"), KINDS)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
 def test_cpu_heartbeat(
     benchmark: Any,
     workers: Workers,
     quick: bool,
     beat_n: int,
-    model: str,
-    options: dict[str, Any],
-    variant: str,
+    kind: spec.WorkerKind,
 ) -> None:
     """How late a 10 ms heartbeat wakes while another task runs 50 ms chunks."""
     benchmark.group = "cpu heartbeat"
-    w = workers.get(model, **options)
+    w = workers.get(kind)
     chunks = QUICK_BEAT_CHUNKS if quick else BEAT_CHUNKS
     args = {"chunks": chunks, "n": beat_n, "interval_s": cpu.HEARTBEAT_INTERVAL_S}
     # what one chunk really takes in this worker now (the calibration aimed at cpu.CHUNK_S)
@@ -155,8 +144,8 @@ def test_cpu_heartbeat(
     lag = cpu.lag_stats(timed.result["wakes"], cpu.HEARTBEAT_INTERVAL_S)
     record(
         benchmark,
-        model=model,
-        variant=variant,
+        model=kind.model,
+        variant=kind.variant,
         scenario="cpu",
         metric="heartbeat_lag_ms",
         value=lag["p99_ms"],

@@ -1,7 +1,7 @@
 """eat/play wall time per model and lesson: the seed's 2 s (concurrent) vs 3 s (blocked).
 
 Each round is one ``eat_play.run(variant, scale)`` call inside a worker started the way the
-variant needs (patched or not, which loop: ``shared.scenarios.eat_play.worker_options``). ``value`` is
+variant needs (patched or not, which loop: ``shared.spec.lesson_kind``). ``value`` is
 the round's wall time at the given ``scale``; the seed's seconds are ``value / scale``. The
 report reads these against ``thread/serial`` to give the verdicts "2 s, not 3 s", "greenlet
 does not switch on I/O" and "unpatched time.sleep blocks gevent".
@@ -14,7 +14,6 @@ import pytest
 from shared import spec
 from shared.bench import timing
 from shared.harness.fixtures import Workers
-from shared.scenarios import eat_play
 
 CASES = [
     pytest.param(model, variant, id=f"{model}-{variant}")
@@ -30,7 +29,7 @@ def test_eat_play_wall(
 ) -> None:
     # scale 0.25: eat blocks 0.5 s, play 0.25 s; the harness's ~0.15 ms is far below 1 %
     scale = 0.1 if quick else 0.25
-    worker = workers.get(model, **eat_play.worker_options(model, variant))
+    worker = workers.get(spec.lesson_kind(model, variant))
     timed = timing.time_calls(
         benchmark,
         worker,

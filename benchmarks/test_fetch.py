@@ -1,6 +1,7 @@
 """Fetch throughput and latency: every model x client, concurrency x server delay, vs the limit.
 
-Each round is one ``fetch_all`` call inside the pair's own worker (``shared.bench.sweep.fetch_round``)
+Each round is one ``fetch_all`` call inside the pair's own worker
+(``shared.bench.sweep.fetch_round``)
 against the shared test server, URLs ``/delay/{ms}``. Rounds are sized by time from a probe
 round at the same point (``shared.bench.sweep``), so a slow pair costs no more time than a fast one.
 One pytest-benchmark group per point (``fetch delay=50ms concurrency=100``); the summary at
@@ -22,6 +23,7 @@ from typing import Any, NoReturn
 import pytest
 
 from benchmarks import summary
+from shared import spec
 from shared.bench import sweep
 from shared.bench.timing import Timed, record, round_stat, roundtrip_s, time_calls
 from shared.harness.fixtures import Workers
@@ -103,7 +105,7 @@ def test_wrk(
 CASES = [
     pytest.param(pair, c, d, id=f"{pair.id}-{sweep.point_id(c, d)}")
     for c, d in POINTS
-    for pair in sweep.PAIRS
+    for pair in spec.PAIRS
 ]
 
 
@@ -114,14 +116,14 @@ def test_fetch(
     workers: Workers,
     server: ServerProcess,
     quick: bool,
-    pair: sweep.Pair,
+    pair: spec.Pair,
     concurrency: int,
     delay_ms: int,
 ) -> None:
     """req/s of one pair at one point: timed rounds of one ``fetch_all`` each."""
     skip_unless_in_run(quick, concurrency)
     benchmark.group = sweep.group(concurrency, delay_ms)
-    worker = workers.get(pair.model, **pair.worker_options)
+    worker = workers.get(pair.kind)
     args = {
         "model": pair.model,
         "url": sweep.delay_url(server.url, delay_ms),
@@ -199,7 +201,7 @@ def test_fetch(
     if bound:
         notes.append(bound)
     if pair.client == "httpx":
-        other = next(p for p in sweep.PAIRS if p.label == pair.label and p.client != "httpx")
+        other = next(p for p in spec.PAIRS if p.label == pair.label and p.client != "httpx")
         seen_other = summary.find(
             request.config, pair=other.id, concurrency=concurrency, delay_ms=delay_ms
         )
@@ -281,7 +283,7 @@ def time_one_bounded(
 
 
 def fail_on_errors(
-    pair: sweep.Pair, concurrency: int, delay_ms: int, rounds: Sequence[dict[str, Any]]
+    pair: spec.Pair, concurrency: int, delay_ms: int, rounds: Sequence[dict[str, Any]]
 ) -> None:
     """A round with failed requests fails the benchmark: its rate would mean nothing."""
     kinds = sweep.error_kinds(rounds)
@@ -296,7 +298,7 @@ def fail_on_errors(
 def too_slow(
     config: pytest.Config,
     server: ServerProcess,
-    pair: sweep.Pair,
+    pair: spec.Pair,
     concurrency: int,
     delay_ms: int,
     deadline_s: float,

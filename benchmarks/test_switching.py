@@ -35,7 +35,8 @@ parked (they absorb one-off costs: the hub, the loop, first allocations), then R
 ``n`` more are parked and RSS is read again. Threads keep the default stack size: 8 MiB of
 virtual memory each, of which RSS counts only the touched pages, which is what a user pays
 (the kernel's own per-thread memory is not in RSS). Where ``n`` threads cannot be started
-here (caps and limits in ``shared.scenarios.switching.thread_room``), ``value`` is None with a ``note``.
+here (caps and limits in ``shared.scenarios.switching.thread_room``), ``value`` is None with a
+``note``.
 
 Run: ``pytest benchmarks/ -k "switch or yield or spawn or rss"`` (~1-1.5 min on 2 idle cores;
 ``--quick``: fewer rounds, spawn and RSS at n=1,000 only, ~20 s). Besides pytest-benchmark's
@@ -55,41 +56,26 @@ from typing import Any
 
 import pytest
 
+from shared import spec
 from shared.bench import timing
-from shared.harness.fixtures import Workers
+from shared.harness.fixtures import Workers, kind_params
 from shared.harness.worker import ModelWorker
 from shared.scenarios import switching
 
-# (model, worker options, variant) per test id
-EVENT_MODELS = [
-    pytest.param("gevent", {}, "patched", id="gevent"),
-    pytest.param("asyncio", {}, "asyncio", id="asyncio"),
-    pytest.param("asyncio", {"loop": "uvloop"}, "uvloop", id="asyncio-uvloop"),
-    pytest.param("thread", {}, "threads", id="thread"),
+#: the spawn variants of every kind that runs the scenarios, with the variant each records:
+#: the kind's own, or the spawn mechanism where it is not the model's default (thread-pool)
+SPAWN_CASES = [
+    pytest.param(
+        kind,
+        mech,
+        kind.variant if mech == kind.facts.spawn_variants[0] else mech,
+        id=kind.id if mech == kind.facts.spawn_variants[0] else mech,
+    )
+    for kind in spec.RUNNERS
+    for mech in kind.facts.spawn_variants
 ]
-YIELD_MODELS = [
-    pytest.param("gevent", {}, "patched", id="gevent"),
-    pytest.param("asyncio", {}, "asyncio", id="asyncio"),
-    pytest.param("asyncio", {"loop": "uvloop"}, "uvloop", id="asyncio-uvloop"),
-    pytest.param("thread", {}, "time-sleep-0", id="thread"),
-]
-RAW_KINDS = [
-    pytest.param(model, kind, id=kind)
-    for model, kinds in switching.RAW_KINDS.items()
-    for kind in kinds
-]
-# (model, worker options, spawn variant, recorded variant)
-SPAWN_MODELS = [
-    pytest.param("gevent", {}, "spawn", "patched", id="gevent"),
-    pytest.param("asyncio", {}, "task-group", "asyncio", id="asyncio"),
-    pytest.param("asyncio", {"loop": "uvloop"}, "task-group", "uvloop", id="asyncio-uvloop"),
-    pytest.param("thread", {}, "thread", "threads", id="thread"),
-    pytest.param("thread", {}, "thread-pool", "thread-pool", id="thread-pool"),
-]
-RSS_MODELS = [
-    pytest.param("gevent", "patched", id="gevent"),
-    pytest.param("asyncio", "asyncio", id="asyncio"),
-    pytest.param("thread", "threads", id="thread"),
+RAW_CASES = [
+    pytest.param(kind, raw, id=raw) for kind in spec.DEFAULT_KINDS for raw in kind.facts.raw_kinds
 ]
 
 
@@ -115,12 +101,10 @@ def _skip_large_when_quick(n: int, quick: bool) -> None:
 
 
 @pytest.mark.benchmark(group="switch_ns")
-@pytest.mark.parametrize(("model", "options", "variant"), EVENT_MODELS)
-def test_switch_ns(
-    benchmark: Any, workers: Workers, quick: bool, model: str, options: dict, variant: str
-) -> None:
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
+def test_switch_ns(benchmark: Any, workers: Workers, quick: bool, kind: spec.WorkerKind) -> None:
     n = switching.HANDOFFS
-    worker = workers.get(model, **options)
+    worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
         worker,
@@ -132,25 +116,23 @@ def test_switch_ns(
     figures = _per_op(timed, n, 1e9)
     timing.record(
         benchmark,
-        model=model,
-        variant=variant,
+        model=kind.model,
+        variant=kind.variant,
         scenario="switching",
         metric="switch_ns",
         unit="ns",
         timed=timed,
         n=n,
-        primitive=f"{switching.EVENT_CLASSES[model]} ping-pong",
+        primitive=f"{kind.facts.event} ping-pong",
         **figures,
     )
 
 
 @pytest.mark.benchmark(group="yield_ns")
-@pytest.mark.parametrize(("model", "options", "variant"), YIELD_MODELS)
-def test_yield_ns(
-    benchmark: Any, workers: Workers, quick: bool, model: str, options: dict, variant: str
-) -> None:
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
+def test_yield_ns(benchmark: Any, workers: Workers, quick: bool, kind: spec.WorkerKind) -> None:
     n = switching.HANDOFFS
-    worker = workers.get(model, **options)
+    worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
         worker,
@@ -161,15 +143,15 @@ def test_yield_ns(
     assert timed.result["yields"] == n
     figures = _per_op(timed, n, 1e9)
     note = None
-    if model == "thread":
+    if kind.facts.yield_variant is not None:
         note = (
             "time.sleep(0) releases the GIL and asks the OS to run another thread; it is not"
             " a handoff to a peer (see peer_switch_ratio)"
         )
     timing.record(
         benchmark,
-        model=model,
-        variant=variant,
+        model=kind.model,
+        variant=kind.facts.yield_variant or kind.variant,
         scenario="switching",
         metric="yield_ns",
         unit="ns",
@@ -183,25 +165,25 @@ def test_yield_ns(
 
 
 @pytest.mark.benchmark(group="raw_switch_ns")
-@pytest.mark.parametrize(("model", "kind"), RAW_KINDS)
+@pytest.mark.parametrize(("kind", "raw"), RAW_CASES)
 def test_raw_switch_ns(
-    benchmark: Any, workers: Workers, quick: bool, model: str, kind: str
+    benchmark: Any, workers: Workers, quick: bool, kind: spec.WorkerKind, raw: str
 ) -> None:
     n = switching.RAW_SWITCHES
-    worker = workers.get(model)
+    worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
         worker,
         "switching.raw_switch",
-        {"n": n, "kind": kind},
+        {"n": n, "kind": raw},
         rounds=_rounds(quick),
     )
     assert timed.result["transfers"] == n
     figures = _per_op(timed, n, 1e9)
     timing.record(
         benchmark,
-        model=model,
-        variant=kind,
+        model=kind.model,
+        variant=raw,
         scenario="switching",
         metric="raw_switch_ns",
         unit="ns",
@@ -216,14 +198,13 @@ def _spawn(
     workers: Workers,
     quick: bool,
     n: int,
-    model: str,
-    options: dict,
+    kind: spec.WorkerKind,
     spawn_variant: str,
     variant: str,
 ) -> None:
     _skip_large_when_quick(n, quick)
     repeat = switching.repeat_for(n)
-    worker = workers.get(model, **options)
+    worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
         worker,
@@ -235,7 +216,7 @@ def _spawn(
     figures = _per_op(timed, n * repeat, 1e6)
     timing.record(
         benchmark,
-        model=model,
+        model=kind.model,
         variant=variant,
         scenario="switching",
         metric="spawn_join_us",
@@ -250,38 +231,36 @@ def _spawn(
 
 
 @pytest.mark.benchmark(group="spawn_join_us n=1000")
-@pytest.mark.parametrize(("model", "options", "spawn_variant", "variant"), SPAWN_MODELS)
+@pytest.mark.parametrize(("kind", "spawn_variant", "variant"), SPAWN_CASES)
 def test_spawn_join_us_1000(
     benchmark: Any,
     workers: Workers,
     quick: bool,
-    model: str,
-    options: dict,
+    kind: spec.WorkerKind,
     spawn_variant: str,
     variant: str,
 ) -> None:
-    _spawn(benchmark, workers, quick, 1_000, model, options, spawn_variant, variant)
+    _spawn(benchmark, workers, quick, 1_000, kind, spawn_variant, variant)
 
 
 @pytest.mark.benchmark(group="spawn_join_us n=10000")
-@pytest.mark.parametrize(("model", "options", "spawn_variant", "variant"), SPAWN_MODELS)
+@pytest.mark.parametrize(("kind", "spawn_variant", "variant"), SPAWN_CASES)
 def test_spawn_join_us_10000(
     benchmark: Any,
     workers: Workers,
     quick: bool,
-    model: str,
-    options: dict,
+    kind: spec.WorkerKind,
     spawn_variant: str,
     variant: str,
 ) -> None:
-    _spawn(benchmark, workers, quick, 10_000, model, options, spawn_variant, variant)
+    _spawn(benchmark, workers, quick, 10_000, kind, spawn_variant, variant)
 
 
-def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
+def _rss(benchmark: Any, quick: bool, n: int, kind: spec.WorkerKind) -> None:
     _skip_large_when_quick(n, quick)
     timed = timing.time_fresh_calls(
         benchmark,
-        lambda: ModelWorker(model).start(),
+        lambda: ModelWorker(kind.model, **kind.options).start(),
         "switching.parked_rss",
         {"n": n},
         rounds=switching.rounds(switching.RSS_ROUNDS[n], quick),
@@ -291,8 +270,8 @@ def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
     assert all(r["n"] == n for r in timed.results)
     timing.record(
         benchmark,
-        model=model,
-        variant=variant,
+        model=kind.model,
+        variant=kind.variant,
         scenario="switching",
         metric="rss_kib_per_task",
         value=None if refused else statistics.median(figures),
@@ -307,18 +286,18 @@ def _rss(benchmark: Any, quick: bool, n: int, model: str, variant: str) -> None:
 
 
 @pytest.mark.benchmark(group="rss_kib_per_task n=1000")
-@pytest.mark.parametrize(("model", "variant"), RSS_MODELS)
-def test_rss_kib_per_task_1000(benchmark: Any, quick: bool, model: str, variant: str) -> None:
-    _rss(benchmark, quick, 1_000, model, variant)
+@pytest.mark.parametrize("kind", kind_params(spec.DEFAULT_KINDS))
+def test_rss_kib_per_task_1000(benchmark: Any, quick: bool, kind: spec.WorkerKind) -> None:
+    _rss(benchmark, quick, 1_000, kind)
 
 
 @pytest.mark.benchmark(group="rss_kib_per_task n=10000")
-@pytest.mark.parametrize(("model", "variant"), RSS_MODELS)
-def test_rss_kib_per_task_10000(benchmark: Any, quick: bool, model: str, variant: str) -> None:
-    _rss(benchmark, quick, 10_000, model, variant)
+@pytest.mark.parametrize("kind", kind_params(spec.DEFAULT_KINDS))
+def test_rss_kib_per_task_10000(benchmark: Any, quick: bool, kind: spec.WorkerKind) -> None:
+    _rss(benchmark, quick, 10_000, kind)
 
 
 @pytest.mark.benchmark(group="rss_kib_per_task n=100000")
-@pytest.mark.parametrize(("model", "variant"), RSS_MODELS)
-def test_rss_kib_per_task_100000(benchmark: Any, quick: bool, model: str, variant: str) -> None:
-    _rss(benchmark, quick, 100_000, model, variant)
+@pytest.mark.parametrize("kind", kind_params(spec.DEFAULT_KINDS))
+def test_rss_kib_per_task_100000(benchmark: Any, quick: bool, kind: spec.WorkerKind) -> None:
+    _rss(benchmark, quick, 100_000, kind)

@@ -45,7 +45,8 @@ def _cmd_demo_eat_play(args: argparse.Namespace) -> int:
     except ValueError as e:
         args.parser.error(str(e))
     # the variant runs in a worker started the way it needs (patched or not, which loop)
-    with ModelWorker(args.model, **eat_play.worker_options(args.model, variant)) as worker:
+    kind = spec.lesson_kind(args.model, variant)
+    with ModelWorker(kind.model, **kind.options) as worker:
         try:
             reply = worker.request("eat_play.run", {"variant": variant, "scale": args.scale})
         except RemoteError as e:

@@ -14,27 +14,196 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-# --- models, variants, clients ------------------------------------------------------------
+# --- the models and the worker kinds: one registry, read by every test, benchmark and report
 
 MODELS: tuple[str, ...] = ("gevent", "asyncio", "thread")
 
 #: event loops the asyncio worker can run on (same code, other loop)
 LOOPS: tuple[str, ...] = ("asyncio", "uvloop")
 
-#: eat/play variants per model; the first one is the default
-VARIANTS: dict[str, tuple[str, ...]] = {
-    "gevent": ("patched", "gevent-sleep", "unpatched", "greenlet"),
-    "asyncio": ("asyncio", "uvloop", "blocking", "generators"),
-    "thread": ("threads", "serial"),
+
+@dataclass(frozen=True)
+class Model:
+    """What one model offers: its lessons, its clients, its primitives."""
+
+    name: str
+    #: eat/play lesson -> the worker kind (:data:`WORKER_KINDS`) it runs in; the first is
+    #: the default
+    lessons: dict[str, str]
+    #: HTTP clients: httpx everywhere (the model effect alone), then the model's fastest
+    #: idiomatic client
+    clients: tuple[str, ...]
+    #: the Event a ping-pong hands off through (``switch_ns``)
+    event: str
+    #: what a ``sleep(0)`` yield calls (``yield_ns``)
+    yield_call: str
+    #: the variant name a ``yield_ns`` row records; threads' ``time.sleep(0)`` is no handoff
+    yield_variant: str | None
+    #: the raw switches under the scheduler (``raw_switch_ns``); threads have none a
+    #: program can call
+    raw_kinds: tuple[str, ...]
+    #: how tasks are spawned and joined (``spawn_join_us``); the first is the default
+    spawn_variants: tuple[str, ...]
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return tuple(self.lessons)
+
+    @property
+    def own_client(self) -> str:
+        """The model's fastest idiomatic client (not httpx)."""
+        return self.clients[-1]
+
+
+MODEL_FACTS: dict[str, Model] = {
+    "gevent": Model(
+        "gevent",
+        lessons={
+            "patched": "gevent",
+            "gevent-sleep": "gevent",
+            "unpatched": "gevent-unpatched",
+            "greenlet": "gevent-unpatched",
+        },
+        clients=("httpx", "geventhttpclient"),
+        event="gevent.event.Event",
+        yield_call="gevent.sleep(0)",
+        yield_variant=None,
+        raw_kinds=("greenlet",),
+        spawn_variants=("spawn",),
+    ),
+    "asyncio": Model(
+        "asyncio",
+        lessons={
+            "asyncio": "asyncio",
+            "uvloop": "asyncio-uvloop",
+            "blocking": "asyncio",
+            "generators": "asyncio",
+        },
+        clients=("httpx", "aiohttp"),
+        event="asyncio.Event",
+        yield_call="asyncio.sleep(0)",
+        yield_variant=None,
+        raw_kinds=("coroutine-send", "generator-next"),
+        spawn_variants=("task-group",),
+    ),
+    "thread": Model(
+        "thread",
+        lessons={"threads": "thread", "serial": "thread"},
+        clients=("httpx", "urllib3"),
+        event="threading.Event",
+        yield_call="time.sleep(0)",
+        yield_variant="time-sleep-0",
+        raw_kinds=(),
+        spawn_variants=("thread", "thread-pool"),
+    ),
 }
 
-#: HTTP clients per model: httpx everywhere (the model effect alone), then the model's
-#: fastest idiomatic client
-CLIENTS: dict[str, tuple[str, ...]] = {
-    "gevent": ("httpx", "geventhttpclient"),
-    "asyncio": ("httpx", "aiohttp"),
-    "thread": ("httpx", "urllib3"),
-}
+#: eat/play variants per model (the first is the default)
+VARIANTS: dict[str, tuple[str, ...]] = {m: f.variants for m, f in MODEL_FACTS.items()}
+#: HTTP clients per model, httpx first
+CLIENTS: dict[str, tuple[str, ...]] = {m: f.clients for m, f in MODEL_FACTS.items()}
+
+
+@dataclass(frozen=True)
+class WorkerKind:
+    """One kind of worker process: a model, started one way (``ModelWorker(**options)``)."""
+
+    id: str
+    model: str
+    #: the variant its benchmark rows record
+    variant: str
+    #: the asyncio model's event loop
+    loop: str | None = None
+    #: the gevent model's ``monkey.patch_all()`` (False: the unpatched lessons only)
+    patch: bool = True
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments of ``ModelWorker(kind.model, **kind.options)``, written out in
+        full (no silent default): gevent's ``patch``, asyncio's ``loop``."""
+        if self.model == "gevent":
+            return {"patch": self.patch}
+        if self.model == "asyncio":
+            return {"loop": self.loop}
+        return {}
+
+    @property
+    def facts(self) -> Model:
+        return MODEL_FACTS[self.model]
+
+
+#: every kind of worker the project starts
+WORKER_KINDS: tuple[WorkerKind, ...] = (
+    WorkerKind("gevent", "gevent", "patched"),
+    WorkerKind("gevent-unpatched", "gevent", "unpatched", patch=False),
+    WorkerKind("asyncio", "asyncio", "asyncio", loop="asyncio"),
+    WorkerKind("asyncio-uvloop", "asyncio", "uvloop", loop="uvloop"),
+    WorkerKind("thread", "thread", "threads"),
+)
+KINDS: dict[str, WorkerKind] = {k.id: k for k in WORKER_KINDS}
+#: the kinds that run the models' scenarios (the unpatched gevent worker runs two lessons)
+RUNNERS: tuple[WorkerKind, ...] = tuple(k for k in WORKER_KINDS if k.patch)
+#: one kind per model, the way it runs by default (uvloop is asyncio on another loop)
+DEFAULT_KINDS: tuple[WorkerKind, ...] = tuple(
+    next(k for k in RUNNERS if k.model == m) for m in MODELS
+)
+
+
+def kind_for(model: str, *, loop: str | None = None, patch: bool = True) -> WorkerKind:
+    """The kind of ``ModelWorker(model, loop=..., patch=...)`` (asyncio's loop defaults to
+    asyncio's own); ``ValueError`` for options the model does not take."""
+    check_model(model)
+    if loop is not None and model != "asyncio":
+        raise ValueError(f"loop= applies to the asyncio model only, not {model}")
+    if not patch and model != "gevent":
+        raise ValueError(f"patch=False applies to the gevent model only, not {model}")
+    if model == "asyncio":
+        loop = check_loop(loop or LOOPS[0])
+    return next(k for k in WORKER_KINDS if (k.model, k.loop, k.patch) == (model, loop, patch))
+
+
+def lesson_kind(model: str, variant: str | None = None) -> WorkerKind:
+    """The worker kind an eat/play lesson runs in (``ModelWorker(model, **kind.options)``)."""
+    return KINDS[MODEL_FACTS[model].lessons[check_variant(model, variant)]]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A worker kind with one of its model's HTTP clients: one row of the fetch sweep."""
+
+    kind: WorkerKind
+    client: str
+
+    @property
+    def model(self) -> str:
+        return self.kind.model
+
+    @property
+    def label(self) -> str:
+        """``gevent``, ``asyncio``, ``asyncio-uvloop``, ``thread``."""
+        return self.kind.id
+
+    @property
+    def variant(self) -> str:
+        return self.kind.variant
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind.id}-{self.client}"
+
+    @property
+    def worker_options(self) -> dict[str, Any]:
+        return self.kind.options
+
+
+def pairs(kinds: tuple[WorkerKind, ...] = RUNNERS) -> tuple[Pair, ...]:
+    """Every kind with each client of its model, the model's own client first (an httpx row
+    is compared with it)."""
+    return tuple(Pair(k, c) for k in kinds for c in sorted(k.facts.clients, key="httpx".__eq__))
+
+
+#: every model x client, plus asyncio on uvloop with both its clients
+PAIRS: tuple[Pair, ...] = pairs()
 
 # --- eat/play (the seed's demo) -----------------------------------------------------------
 

@@ -46,7 +46,7 @@ def entry(
     timed: bool = True,
     **params: Any,
 ) -> dict[str, Any]:
-    """One benchmark as pytest-benchmark writes it, extra_info as shared.bench.timing.record fills it."""
+    """One benchmark as pytest-benchmark writes it, extra_info as timing.record fills it."""
     info = {
         "model": model,
         "variant": variant,

@@ -1,6 +1,7 @@
 """CPU-bound work in every model: the same results, no speed-up, and who can interrupt it.
 
-The work function lives once in ``shared/scenarios/cpu.py``; each model's ``cpu.py`` only schedules it.
+The work function lives once in ``shared/scenarios/cpu.py``; each model's ``cpu.py`` only
+schedules it.
 Timing claims use generous ratios: the machine is small and shared.
 """
 
@@ -8,17 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from shared import spec
 from shared.bench.stats import percentile
-from shared.harness.fixtures import Workers
+from shared.harness.fixtures import Workers, kind_params
 from shared.scenarios import cpu
-
-#: every worker that runs model code here (the unpatched gevent worker stays gevent-free)
-KINDS = [
-    pytest.param("gevent", {}, id="gevent"),
-    pytest.param("asyncio", {}, id="asyncio"),
-    pytest.param("asyncio", {"loop": "uvloop"}, id="asyncio-uvloop"),
-    pytest.param("thread", {}, id="thread"),
-]
 
 CHUNK_S = 0.060
 INTERVAL_S = 0.010
@@ -50,17 +44,17 @@ def test_lags_measure_lateness_from_the_previous_wake() -> None:
         cpu.lag_stats([1.0], 0.010)
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
-def test_spread_computes_the_serial_checksums(workers: Workers, model: str, options: dict) -> None:
-    w = workers.get(model, **options)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
+def test_spread_computes_the_serial_checksums(workers: Workers, kind: spec.WorkerKind) -> None:
+    w = workers.get(kind)
     assert w.call("cpu.spread", chunks=5, n=20_000) == cpu.serial(5, 20_000)
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
 def test_spreading_cpu_work_over_tasks_is_no_faster_than_serial(
-    workers: Workers, model: str, options: dict, chunk_n: int
+    workers: Workers, kind: spec.WorkerKind, chunk_n: int
 ) -> None:
-    w = workers.get(model, **options)
+    w = workers.get(kind)
     args = {"chunks": 3, "n": chunk_n // 2}
     serial_s, spread_s = [], []
     for _ in range(3):  # interleaved, best of 3: the machine is shared
@@ -70,18 +64,18 @@ def test_spreading_cpu_work_over_tasks_is_no_faster_than_serial(
     assert min(spread_s) > 0.7 * min(serial_s)
 
 
-def heartbeat(workers: Workers, model: str, options: dict, n: int, chunks: int = 5) -> dict:
-    w = workers.get(model, **options)
+def heartbeat(workers: Workers, kind: spec.WorkerKind, n: int, chunks: int = 5) -> dict:
+    w = workers.get(kind)
     beat = w.call("cpu.heartbeat", chunks=chunks, n=n, interval_s=INTERVAL_S)
     assert beat["checksums"] == [cpu.work(n)] * chunks
     return cpu.lag_stats(beat["wakes"], INTERVAL_S)
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
 def test_heartbeat_lag_is_measured_and_not_negative(
-    workers: Workers, model: str, options: dict
+    workers: Workers, kind: spec.WorkerKind
 ) -> None:
-    w = workers.get(model, **options)
+    w = workers.get(kind)
     beat = w.call("cpu.heartbeat", chunks=3, n=1000, interval_s=INTERVAL_S)
     wakes = beat["wakes"]
     assert len(wakes) >= 2
@@ -89,20 +83,17 @@ def test_heartbeat_lag_is_measured_and_not_negative(
     assert all(lag >= 0 for lag in cpu.lags(wakes, INTERVAL_S))
 
 
-@pytest.mark.parametrize(
-    ("model", "options"),
-    [k for k in KINDS if k.id != "thread"],
-)
+@pytest.mark.parametrize("kind", kind_params(k for k in spec.RUNNERS if k.model != "thread"))
 def test_a_loop_or_hub_stalls_for_a_whole_chunk(
-    workers: Workers, model: str, options: dict, chunk_n: int
+    workers: Workers, kind: spec.WorkerKind, chunk_n: int
 ) -> None:
-    w = workers.get(model, **options)
+    w = workers.get(kind)
     # what a chunk takes in this worker now, not what calibrating aimed at: this machine's
     # speed drifts (a CI run once timed the "60 ms" chunk at under 40 ms)
     chunk_ms = 1000 * min(
         w.request("shared.scenarios.cpu.work", {"n": chunk_n}).elapsed_s for _ in range(2)
     )
-    stats = heartbeat(workers, model, options, chunk_n)
+    stats = heartbeat(workers, kind, chunk_n)
     # the timer fires while a chunk runs; nobody can take the CPU back before it ends: the
     # wake comes about a chunk minus one interval late (within a chunk if it could preempt)
     assert stats["max_ms"] >= 0.6 * (chunk_ms - INTERVAL_S * 1000)

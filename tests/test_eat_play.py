@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from shared import spec
 from shared.harness import proc
 from shared.harness.fixtures import Workers
 from shared.harness.worker import NOOP, RemoteError
-from shared.scenarios import eat_play
 from shared.spec import EAT_SECONDS, MODELS, PLAY_SECONDS, VARIANTS
 
 #: big enough that the ratios below stay far from noise on a busy 2-core machine
@@ -104,7 +104,7 @@ BASELINE = "baseline"
 
 
 def _run(pool: Workers, model: str, variant: str) -> Run:
-    worker = pool.get(model, **eat_play.worker_options(model, variant))
+    worker = pool.get(spec.lesson_kind(model, variant))
     reply = worker.request("eat_play.run", {"variant": variant, "scale": SCALE}, deadline_s=60)
     return Run(reply.value, reply.stdout)
 
@@ -120,11 +120,9 @@ def runs(pool: Workers) -> Runs:
     jobs = [(BASELINE, "thread", "serial")] + [(f"{m}-{v}", m, v) for (m, v) in KIND]
     by_worker: dict[str, list[tuple[str, str, str]]] = {}
     for label, model, variant in jobs:
-        options = eat_play.worker_options(model, variant)
-        by_worker.setdefault(f"{model}{sorted(options.items())}", []).append(
-            (label, model, variant)
-        )
-        pool.get(model, **options).call(NOOP)  # start-up done before any timed run
+        kind = spec.lesson_kind(model, variant)
+        by_worker.setdefault(kind.id, []).append((label, model, variant))
+        pool.get(kind).call(NOOP)  # start-up done before any timed run
 
     def run_one_worker(jobs: list[tuple[str, str, str]]) -> Runs:
         out: Runs = {}

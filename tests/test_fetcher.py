@@ -18,38 +18,26 @@ from typing import Any
 import pytest
 
 from shared import spec
-from shared.harness.fixtures import Workers
+from shared.harness.fixtures import Workers, pair_params
 from shared.harness.proc import ROOT, child_env
 from shared.harness.server import ServerProcess
 from shared.harness.worker import ModelWorker, RemoteError, Reply
 from shared.scenarios import fetcher
 from shared.spec import FetchResult
 
-PAIRS = [
-    pytest.param("gevent", "httpx", None, id="gevent-httpx"),
-    pytest.param("gevent", "geventhttpclient", None, id="gevent-geventhttpclient"),
-    pytest.param("asyncio", "httpx", None, id="asyncio-httpx"),
-    pytest.param("asyncio", "aiohttp", None, id="asyncio-aiohttp"),
-    pytest.param("thread", "httpx", None, id="thread-httpx"),
-    pytest.param("thread", "urllib3", None, id="thread-urllib3"),
-]
-ALL_PAIRS = [
-    *PAIRS,
-    pytest.param("asyncio", "httpx", "uvloop", id="uvloop-httpx"),
-    pytest.param("asyncio", "aiohttp", "uvloop", id="uvloop-aiohttp"),
-]
+#: each model on its default worker with each of its clients
+PAIRS = pair_params(spec.pairs(spec.DEFAULT_KINDS))
+#: and asyncio on uvloop too
+ALL_PAIRS = pair_params(spec.PAIRS)
 
 #: how late a timed-out request may end (the spec: within 100 ms)
 SLACK_S = 0.1
 
 
-def fetch(
-    workers: Workers, model: str, client: str, loop: str | None, urls: object, **kw: Any
-) -> Reply:
+def fetch(workers: Workers, pair: spec.Pair, urls: object, **kw: Any) -> Reply:
     """``fetch_all`` in the pair's worker; the reply carries the results and the batch time."""
-    worker = workers.get(model, **({"loop": loop} if loop else {}))
-    kwargs = {"urls": urls, "concurrency": 4, "timeout": 5.0, "client": client, **kw}
-    return worker.request("fetcher.fetch_all", kwargs)
+    kwargs = {"urls": urls, "concurrency": 4, "timeout": 5.0, "client": pair.client, **kw}
+    return workers.get(pair.kind).request("fetcher.fetch_all", kwargs)
 
 
 def quiet(server: ServerProcess, within_s: float = 5.0) -> ServerProcess:
@@ -91,9 +79,9 @@ def garbage_url() -> Iterator[str]:
 # --- what each fault turns into ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "client", "loop"), ALL_PAIRS)
+@pytest.mark.parametrize("pair", ALL_PAIRS)
 def test_each_fault_gives_its_error_kind(
-    workers: Workers, server: ServerProcess, garbage_url: str, model: str, client: str, loop: str
+    workers: Workers, server: ServerProcess, garbage_url: str, pair: spec.Pair
 ) -> None:
     u = server.url
     refused = f"http://127.0.0.1:{fetcher.unused_port()}/"
@@ -122,7 +110,7 @@ def test_each_fault_gives_its_error_kind(
         "": ("invalid-url", None),
     }
     urls = list(expected)
-    reply = fetch(workers, model, client, loop, urls, concurrency=8, timeout=0.5, max_bytes=1000)
+    reply = fetch(workers, pair, urls, concurrency=8, timeout=0.5, max_bytes=1000)
     got = {r.url: (r.error, r.status) for r in reply.value}
     assert got == expected
     by_url = {r.url: r for r in reply.value}
@@ -143,9 +131,9 @@ def test_each_fault_gives_its_error_kind(
 # --- order, count, duplicates -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "client", "loop"), PAIRS)
+@pytest.mark.parametrize("pair", PAIRS)
 def test_a_thousand_mixed_urls_lose_and_duplicate_nothing(
-    workers: Workers, server: ServerProcess, garbage_url: str, model: str, client: str, loop: str
+    workers: Workers, server: ServerProcess, garbage_url: str, pair: spec.Pair
 ) -> None:
     u = server.url
     refused = f"http://127.0.0.1:{fetcher.unused_port()}/"
@@ -169,31 +157,31 @@ def test_a_thousand_mixed_urls_lose_and_duplicate_nothing(
             url, kind = f"{u}/delay/0?i={i}", None  # distinct: shows the order
         urls.append(url)
         kinds.append(kind)
-    reply = fetch(workers, model, client, loop, urls, concurrency=10, max_bytes=1000)
+    reply = fetch(workers, pair, urls, concurrency=10, max_bytes=1000)
     results: list[FetchResult] = reply.value
     assert [r.url for r in results] == urls
     assert [r.error for r in results] == kinds
     assert server.stats()["count"] == sum(url.startswith(u) for url in urls)
 
 
-@pytest.mark.parametrize(("model", "client", "loop"), PAIRS)
+@pytest.mark.parametrize("pair", PAIRS)
 def test_an_empty_list_gives_an_empty_list(
-    workers: Workers, server: ServerProcess, model: str, client: str, loop: str
+    workers: Workers, server: ServerProcess, pair: spec.Pair
 ) -> None:
-    assert fetch(workers, model, client, loop, []).value == []
+    assert fetch(workers, pair, []).value == []
 
 
 # --- the concurrency cap --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "client", "loop"), ALL_PAIRS)
+@pytest.mark.parametrize("pair", ALL_PAIRS)
 def test_in_flight_reaches_the_cap_and_never_exceeds_it(
-    workers: Workers, server: ServerProcess, model: str, client: str, loop: str
+    workers: Workers, server: ServerProcess, pair: spec.Pair
 ) -> None:
     c = 8
     quiet(server)
     urls = [f"{server.url}/delay/200"] * (3 * c)
-    reply = fetch(workers, model, client, loop, urls, concurrency=c)
+    reply = fetch(workers, pair, urls, concurrency=c)
     assert [r.error for r in reply.value] == [None] * (3 * c)
     stats = server.stats()
     assert stats["count"] == 3 * c
@@ -205,14 +193,14 @@ def test_in_flight_reaches_the_cap_and_never_exceeds_it(
 # --- the timeout ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "client", "loop"), PAIRS)
+@pytest.mark.parametrize("pair", PAIRS)
 def test_timeouts_are_per_request_and_bound_the_batch(
-    workers: Workers, server: ServerProcess, model: str, client: str, loop: str
+    workers: Workers, server: ServerProcess, pair: spec.Pair
 ) -> None:
     c, timeout = 4, 0.3
     slow = [f"{server.url}/delay/1500", f"{server.url}/drip?n=30&interval_ms=40"]
     urls = slow * (3 * c // 2)  # three waves of `c`, every request past its timeout
-    reply = fetch(workers, model, client, loop, urls, concurrency=c, timeout=timeout)
+    reply = fetch(workers, pair, urls, concurrency=c, timeout=timeout)
     assert [r.error for r in reply.value] == ["timeout"] * len(urls)
     for r in reply.value:
         assert timeout <= r.elapsed_s <= timeout + SLACK_S, r
@@ -233,20 +221,18 @@ BAD_ARGS = [
 ]
 
 
-@pytest.mark.parametrize(("model", "client", "loop"), PAIRS)
+@pytest.mark.parametrize("pair", PAIRS)
 @pytest.mark.parametrize(("bad", "message"), BAD_ARGS)
 def test_bad_arguments_raise_value_error_before_any_io(
     workers: Workers,
     server: ServerProcess,
-    model: str,
-    client: str,
-    loop: str,
+    pair: spec.Pair,
     bad: dict[str, Any],
     message: str,
 ) -> None:
     kwargs = {"urls": [f"{server.url}/delay/0"] * 3, **bad}
     with pytest.raises(RemoteError, match=message) as info:
-        fetch(workers, model, client, loop, **kwargs)
+        fetch(workers, pair, **kwargs)
     assert info.value.remote_type == "ValueError"
     assert server.stats()["count"] == 0
 
@@ -266,19 +252,20 @@ def test_the_gevent_fetcher_refuses_to_run_unpatched(server: ServerProcess) -> N
 def test_each_model_refuses_the_other_models_clients(workers: Workers) -> None:
     refused = [("gevent", "aiohttp"), ("asyncio", "urllib3"), ("thread", "aiohttp")]
     for model, client in [*refused, ("thread", "requests")]:
+        pair = spec.Pair(spec.kind_for(model), client)  # not one of spec.PAIRS
         with pytest.raises(RemoteError, match=f"unknown client '{client}' for model {model}"):
-            fetch(workers, model, client, None, ["http://127.0.0.1:1/"])
+            fetch(workers, pair, ["http://127.0.0.1:1/"])
 
 
 # --- Ctrl-C ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "client", "loop"), PAIRS)
+@pytest.mark.parametrize("pair", PAIRS)
 def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(
-    workers: Workers, server: ServerProcess, model: str, client: str, loop: str
+    workers: Workers, server: ServerProcess, pair: spec.Pair
 ) -> None:
-    worker = workers.get(model)
-    fetch(workers, model, client, loop, [f"{server.url}/delay/0"])  # warm: see the probe's doc
+    worker = workers.get(pair.kind)
+    fetch(workers, pair, [f"{server.url}/delay/0"])  # warm: see the probe's doc
     urls = [f"{server.url}/delay/400"] * 100  # 4 s at concurrency 10: interrupted long before
     report = worker.call(
         "shared.harness.introspect.interrupted_fetch",
@@ -286,7 +273,7 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(
         urls=urls,
         concurrency=10,
         timeout=2.0,
-        client=client,
+        client=pair.client,
     )
     assert report["interrupted"] is True
     # greenlets and tasks are cancelled at once; threads finish their request (<= timeout)
@@ -300,7 +287,7 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(
 # --- the runnable demos ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", ["gevent", "asyncio", "thread"])
+@pytest.mark.parametrize("model", spec.MODELS)
 def test_each_fetcher_module_runs_as_a_demo(server: ServerProcess, model: str) -> None:
     urls = [f"{server.url}/delay/0", f"{server.url}/status/503"]
     run = subprocess.run(

@@ -4,7 +4,8 @@ import sys
 
 import pytest
 
-from shared.harness.fixtures import Workers
+from shared import spec
+from shared.harness.fixtures import Workers, kind_params
 
 
 def test_the_pytest_process_never_loads_gevent() -> None:
@@ -29,11 +30,11 @@ def test_unpatched_gevent_worker_has_the_real_stdlib(workers: Workers) -> None:
     assert state["threading_real"] is True
 
 
-@pytest.mark.parametrize(("model", "options"), [("asyncio", {}), ("thread", {})])
+@pytest.mark.parametrize("kind", kind_params(k for k in spec.WORKER_KINDS if k.model != "gevent"))
 def test_asyncio_and_thread_workers_never_load_gevent(
-    workers: Workers, model: str, options: dict
+    workers: Workers, kind: spec.WorkerKind
 ) -> None:
-    state = workers.get(model, **options).call("shared.harness.introspect.state")
+    state = workers.get(kind).call("shared.harness.introspect.state")
     assert state["gevent_imported"] is False
     assert state["threading_real"] is True
 

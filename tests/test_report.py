@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from shared.report.core import FAILS, HOLDS, NOT_MEASURED, Results
 from shared.report import core as report
+from shared.report.core import FAILS, HOLDS, NOT_MEASURED, Results
 from tests import report_samples as s
 from tests.report_samples import entry
 
@@ -438,7 +438,8 @@ def test_plots_without_data_are_not_drawn_and_the_report_says_so(tmp_path: Path)
 
 def test_terminal_comparison_does_not_import_matplotlib() -> None:
     code = (
-        "import sys; from shared.report import core as report; from tests import report_samples as s; "
+        "import sys; from shared.report import core as report; "
+        "from tests import report_samples as s; "
         "lines = report.terminal_lines(report.results_from_json(s.full())); "
         "assert len(lines) > 20; assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )

@@ -90,3 +90,27 @@ def test_urls_must_be_a_list_or_tuple_of_strings() -> None:
 def test_a_url_with_any_white_space_is_invalid(url: str) -> None:
     assert not spec.is_valid_url(url)
     assert spec.is_valid_url(url.replace(url[len("http://h/") :], "ok"))
+
+
+def test_pairs_cover_every_model_and_client_plus_uvloop() -> None:
+    got = {(p.model, p.client, p.kind.loop) for p in spec.PAIRS}
+    want = {(m, c, spec.kind_for(m).loop) for m in spec.MODELS for c in spec.CLIENTS[m]}
+    want |= {("asyncio", c, "uvloop") for c in spec.CLIENTS["asyncio"]}
+    assert got == want
+    assert len(spec.PAIRS) == len(want) == 8
+    assert len({p.id for p in spec.PAIRS}) == 8
+    uv = next(p for p in spec.PAIRS if p.kind.loop == "uvloop" and p.client == "aiohttp")
+    assert (uv.id, uv.variant, uv.worker_options) == (
+        "asyncio-uvloop-aiohttp",
+        "uvloop",
+        {"loop": "uvloop"},
+    )
+
+
+def test_httpx_runs_after_the_models_own_client() -> None:
+    # the httpx row is compared with the other client of the same model, measured first
+    ids = [p.id for p in spec.PAIRS]
+    for p in spec.PAIRS:
+        if p.client == "httpx":
+            own = next(q for q in spec.PAIRS if q.label == p.label and q.client != "httpx")
+            assert ids.index(own.id) < ids.index(p.id)

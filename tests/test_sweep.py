@@ -8,9 +8,9 @@ import pytest
 
 from benchmarks import summary
 from shared import spec
-from shared.bench.stats import percentile
 from shared.bench import sweep
-from shared.harness.fixtures import Workers
+from shared.bench.stats import percentile
+from shared.harness.fixtures import Workers, pair_params
 from shared.harness.server import ServerProcess
 
 WRK_OUTPUT = """\
@@ -30,30 +30,6 @@ Running 2s test @ http://127.0.0.1:39251/delay/50
 Requests/sec:   1764.14
 Transfer/sec:    263.59KB
 """
-
-
-def test_pairs_cover_every_model_and_client_plus_uvloop() -> None:
-    got = {(p.model, p.client, p.loop) for p in sweep.PAIRS}
-    want = {(m, c, None) for m in spec.MODELS for c in spec.CLIENTS[m]}
-    want |= {("asyncio", c, "uvloop") for c in spec.CLIENTS["asyncio"]}
-    assert got == want
-    assert len(sweep.PAIRS) == len(want) == 8
-    assert len({p.id for p in sweep.PAIRS}) == 8
-    uv = next(p for p in sweep.PAIRS if p.loop == "uvloop" and p.client == "aiohttp")
-    assert (uv.id, uv.variant, uv.worker_options) == (
-        "asyncio-uvloop-aiohttp",
-        "uvloop",
-        {"loop": "uvloop"},
-    )
-
-
-def test_httpx_runs_after_the_models_own_client() -> None:
-    # the httpx row is compared with the other client of the same model, measured first
-    ids = [p.id for p in sweep.PAIRS]
-    for p in sweep.PAIRS:
-        if p.client == "httpx":
-            own = next(q for q in sweep.PAIRS if q.label == p.label and q.client != "httpx")
-            assert ids.index(own.id) < ids.index(p.id)
 
 
 def test_ideal_rate_and_efficiency() -> None:
@@ -293,11 +269,11 @@ def test_percentile_interpolates() -> None:
         percentile([1], 101)
 
 
-@pytest.mark.parametrize("pair", sweep.PAIRS, ids=lambda p: p.id)
+@pytest.mark.parametrize("pair", pair_params())
 def test_fetch_round_is_one_fetch_all_condensed(
-    workers: Workers, server: ServerProcess, pair: sweep.Pair
+    workers: Workers, server: ServerProcess, pair: spec.Pair
 ) -> None:
-    w = workers.get(pair.model, **pair.worker_options)
+    w = workers.get(pair.kind)
     args = {"model": pair.model, "concurrency": 3, "timeout": 5.0, "client": pair.client}
     ok = w.call(
         "shared.bench.sweep.fetch_round", **args, url=sweep.delay_url(server.url, 0), requests=7

@@ -1,6 +1,7 @@
 """The switching scenario does what its benchmarks claim to measure (behaviour, not speed).
 
-Model code runs in workers; the model-free checks in ``shared.scenarios.switching`` (which must be able
+Model code runs in workers; the model-free checks in ``shared.scenarios.switching`` (which must be
+able
 to fail, or the benchmarks would trust a run that went wrong) are tested here directly.
 """
 
@@ -13,41 +14,35 @@ from pathlib import Path
 
 import pytest
 
-from shared.harness.fixtures import Workers
+from shared import spec
+from shared.harness.fixtures import Workers, kind_params
 from shared.harness.worker import ModelWorker, RemoteError
 from shared.scenarios import switching
 
 ROOT = Path(__file__).resolve().parent.parent
 
-KINDS = [
-    pytest.param("gevent", {}, id="gevent"),
-    pytest.param("asyncio", {}, id="asyncio"),
-    pytest.param("asyncio", {"loop": "uvloop"}, id="asyncio-uvloop"),
-    pytest.param("thread", {}, id="thread"),
-]
-
 
 # --- ping-pong through the model's Event -------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
 @pytest.mark.parametrize("n", [2, 10, 1_000])
 def test_ping_pong_alternates_and_counts_handoffs(
-    workers: Workers, model: str, options: dict, n: int
+    workers: Workers, kind: spec.WorkerKind, n: int
 ) -> None:
     # handoffs_result raises inside the worker unless the two tasks took turns 0, 1, 0, 1...
-    result = workers.get(model, **options).call("switching.ping_pong", n=n)
+    result = workers.get(kind).call("switching.ping_pong", n=n)
     assert result["handoffs"] == n
     assert result["elapsed_s"] > 0
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
 @pytest.mark.parametrize("n", [0, 1, 3, -2, True, 2.0, "4", switching.MAX_HANDOFFS + 2])
 def test_ping_pong_rejects_a_count_two_tasks_cannot_share(
-    workers: Workers, model: str, options: dict, n: object
+    workers: Workers, kind: spec.WorkerKind, n: object
 ) -> None:
     with pytest.raises(RemoteError) as err:
-        workers.get(model, **options).call("switching.ping_pong", n=n)
+        workers.get(kind).call("switching.ping_pong", n=n)
     assert err.value.remote_type == "ValueError"
 
 
@@ -64,14 +59,12 @@ def test_handoffs_result_rejects_turns_that_do_not_alternate() -> None:
 # --- sleep(0) ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
-def test_yield_loop_counts_yields_and_who_ran_next(
-    workers: Workers, model: str, options: dict
-) -> None:
-    result = workers.get(model, **options).call("switching.yield_loop", n=200)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
+def test_yield_loop_counts_yields_and_who_ran_next(workers: Workers, kind: spec.WorkerKind) -> None:
+    result = workers.get(kind).call("switching.yield_loop", n=200)
     assert result["yields"] == 200
-    assert result["call"] == switching.YIELD_CALLS[model]
-    if model == "thread":
+    assert result["call"] == kind.facts.yield_call
+    if kind.model == "thread":
         # no promise of who runs after time.sleep(0): any share, honestly reported
         assert 0 <= result["peer_switches"] <= 199
     else:
@@ -90,7 +83,7 @@ def test_yields_result_counts_changes_of_task() -> None:
 
 @pytest.mark.parametrize(
     ("model", "kind"),
-    [(m, k) for m, kinds in switching.RAW_KINDS.items() for k in kinds],
+    [(f.name, k) for f in spec.MODEL_FACTS.values() for k in f.raw_kinds],
 )
 @pytest.mark.parametrize("n", [2, 100])
 def test_raw_switch_transfers_control_n_times(
@@ -127,38 +120,31 @@ def test_raw_result_rejects_a_short_count() -> None:
 # --- spawn + join --------------------------------------------------------------------------
 
 SPAWN_KINDS = [
-    pytest.param(model, options, variant, id=f"{label}-{variant}")
-    for label, model, options in [
-        ("gevent", "gevent", {}),
-        ("asyncio", "asyncio", {}),
-        ("uvloop", "asyncio", {"loop": "uvloop"}),
-        ("thread", "thread", {}),
-    ]
-    for variant in switching.SPAWN_VARIANTS[model]
+    pytest.param(kind, variant, id=f"{kind.id}-{variant}")
+    for kind in spec.RUNNERS
+    for variant in kind.facts.spawn_variants
 ]
 
 
-@pytest.mark.parametrize(("model", "options", "variant"), SPAWN_KINDS)
-def test_spawn_join_runs_every_task(
-    workers: Workers, model: str, options: dict, variant: str
-) -> None:
-    worker = workers.get(model, **options)
+@pytest.mark.parametrize(("kind", "variant"), SPAWN_KINDS)
+def test_spawn_join_runs_every_task(workers: Workers, kind: spec.WorkerKind, variant: str) -> None:
+    worker = workers.get(kind)
     result = worker.call("switching.spawn_join", n=50, repeat=3, variant=variant)
     assert (result["tasks"], result["n"], result["repeat"]) == (150, 50, 3)
     assert result["variant"] == variant
-    assert worker.call("switching.spawn_join", n=7)["variant"] == switching.SPAWN_VARIANTS[model][0]
+    assert worker.call("switching.spawn_join", n=7)["variant"] == kind.facts.spawn_variants[0]
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
 @pytest.mark.parametrize(
     "kwargs",
     [{"n": 0}, {"n": 5, "repeat": 0}, {"n": 5, "variant": "fork"}, {"n": switching.MAX_TASKS + 1}],
 )
 def test_spawn_join_rejects_bad_arguments(
-    workers: Workers, model: str, options: dict, kwargs: dict
+    workers: Workers, kind: spec.WorkerKind, kwargs: dict
 ) -> None:
     with pytest.raises(RemoteError) as err:
-        workers.get(model, **options).call("switching.spawn_join", **kwargs)
+        workers.get(kind).call("switching.spawn_join", **kwargs)
     assert err.value.remote_type == "ValueError"
 
 
@@ -170,16 +156,16 @@ def test_spawn_result_rejects_tasks_that_did_not_run() -> None:
 # --- RSS per parked task -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "options"), KINDS)
-def test_parked_rss_grows_and_every_task_is_released(model: str, options: dict) -> None:
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
+def test_parked_rss_grows_and_every_task_is_released(kind: spec.WorkerKind) -> None:
     # a fresh worker: in a used one, the tasks may fit in memory freed by earlier tests
-    with ModelWorker(model, **options) as w:
+    with ModelWorker(kind.model, **kind.options) as w:
         result = w.call("switching.parked_rss", n=1_000)
         assert result["n"] == 1_000
         assert result["note"] is None
         assert result["kib_per_task"] > 0
         assert result["rss_after_kib"] > result["rss_before_kib"]
-        if model == "thread":
+        if kind.model == "thread":
             # rss_result checked that all 1,100 ended; none is left running
             assert w.call("shared.harness.introspect.threads_alive") == 1
             assert result["stack_virtual_kib"] >= 64
@@ -243,8 +229,8 @@ def test_the_demo_prints_every_figure(model: str, args: list[str]) -> None:
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
     lines = out.stdout.splitlines()
     metrics = [line.split()[0] for line in lines[:-1]]
-    raw = len(switching.RAW_KINDS[model])
-    spawn = len(switching.SPAWN_VARIANTS[model])
+    raw = len(spec.MODEL_FACTS[model].raw_kinds)
+    spawn = len(spec.MODEL_FACTS[model].spawn_variants)
     assert metrics == ["switch_ns", "yield_ns"] + ["raw_switch_ns"] * raw + [
         "spawn_join_us"
     ] * spawn + ["rss_kib"]

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from shared.harness.fixtures import WORKER_KINDS, Workers
+from shared import spec
+from shared.harness.fixtures import Workers, kind_params
 from shared.harness.worker import ModelWorker, RemoteError, WorkerError, WorkerTimeout
 
 
@@ -35,11 +36,11 @@ def wait_gone(pid: int, within_s: float = 10.0) -> bool:
     return False
 
 
-@pytest.mark.parametrize(("model", "options"), WORKER_KINDS)
+@pytest.mark.parametrize("kind", kind_params())
 def test_round_trip_returns_value_and_captured_stdout(
-    workers: Workers, model: str, options: dict
+    workers: Workers, kind: spec.WorkerKind
 ) -> None:
-    w = workers.get(model, **options)
+    w = workers.get(kind)
     reply = w.request("shared.harness.introspect.echo", {"a": 1, "b": [1, "x"], "c": None})
     assert reply.value == {"a": 1, "b": [1, "x"], "c": None}
     assert reply.stdout == "echo: ['a', 'b', 'c']\n"
@@ -47,16 +48,16 @@ def test_round_trip_returns_value_and_captured_stdout(
     assert w.pid != os.getpid()
 
 
-@pytest.mark.parametrize(("model", "options"), WORKER_KINDS)
-def test_noop_round_trip_is_measurable(workers: Workers, model: str, options: dict) -> None:
-    assert workers.get(model, **options).noop_roundtrip_s(samples=20) > 0
+@pytest.mark.parametrize("kind", kind_params())
+def test_noop_round_trip_is_measurable(workers: Workers, kind: spec.WorkerKind) -> None:
+    assert workers.get(kind).noop_roundtrip_s(samples=20) > 0
 
 
-@pytest.mark.parametrize(("model", "options"), WORKER_KINDS)
+@pytest.mark.parametrize("kind", kind_params())
 def test_remote_exception_comes_back_with_its_traceback(
-    workers: Workers, model: str, options: dict
+    workers: Workers, kind: spec.WorkerKind
 ) -> None:
-    w = workers.get(model, **options)
+    w = workers.get(kind)
     with pytest.raises(RemoteError) as info:
         w.call("shared.harness.introspect.fail", message="boom")
     assert info.value.remote_type == "ValueError"

@@ -47,6 +47,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 
 from impls.asyncio_impl import runner
+from shared import spec
 from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
 
@@ -112,5 +113,5 @@ def run(variant: str | None = None, scale: float = 1.0) -> float:
 
 if __name__ == "__main__":
     _ARGS = eat_play.script_args("asyncio")
-    runner.use_loop(eat_play.worker_options("asyncio", _ARGS.variant)["loop"])
+    runner.use_loop(spec.lesson_kind("asyncio", _ARGS.variant).loop)
     run(_ARGS.variant, _ARGS.scale)

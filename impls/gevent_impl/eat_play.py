@@ -13,7 +13,8 @@ What it shows, one variant per lesson (``--variant``):
   parent, not to whoever switched to it last, so here the main greenlet switches back into
   ``play`` at the end (in the seed ``eat`` is left suspended instead).
 
-Read first: the seed's sections 2 and 3, ``shared/scenarios/eat_play.py`` (lines, timer, which process
+Read first: the seed's sections 2 and 3, ``shared/scenarios/eat_play.py`` (lines, timer, which
+process
 each variant needs), then this file beside ``impls/asyncio_impl/eat_play.py`` and
 ``impls/thread_impl/eat_play.py``.
 
@@ -46,14 +47,16 @@ from __future__ import annotations  # a compiler directive, not an import: safe 
 # Patch first, as the seed does: patch_all() swaps time.sleep, socket and threading for
 # cooperative versions in place, and a module imported before it keeps the blocking
 # originals. The unpatched and greenlet lessons need the real standard library, so the script
-# reads --variant before anything else (shared.scenarios.eat_play imports no socket, ssl or threading)
+# reads --variant before anything else (shared.scenarios.eat_play imports no socket, ssl or
+# threading)
 # and patches only for the variants that run in a patched process. Imported by a worker
 # rather than run as a script, this block is skipped: the worker's own __main__ patched or not.
 if __name__ == "__main__":
+    from shared import spec as _spec
     from shared.scenarios import eat_play as _eat_play
 
     _ARGS = _eat_play.script_args("gevent")
-    if _eat_play.worker_options("gevent", _ARGS.variant)["patch"]:
+    if _spec.lesson_kind("gevent", _ARGS.variant).patch:
         from gevent import monkey
 
         monkey.patch_all()

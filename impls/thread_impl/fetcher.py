@@ -167,7 +167,7 @@ class _Deadline:
         self._sock: socket.socket | None = None
 
     def left(self) -> float:
-        """Seconds until the deadline; :class:`~shared.scenarios.fetcher.DeadlineExceeded` if none."""
+        """Seconds until the deadline; ``fetcher.DeadlineExceeded`` if none."""
         left = self.at - fetcher.clock()
         if left <= 0:
             raise fetcher.DeadlineExceeded

@@ -16,7 +16,8 @@ of virtual memory per thread (RLIMIT_STACK), but RSS counts only the pages a thr
 which is what a user pays. ``parked_rss`` checks the machine's limits before starting
 thousands of threads and reports, instead of dying, when ``n`` does not fit.
 
-Read first: ``shared/scenarios/switching.py`` (sizes, checks, limits, results), then this file beside
+Read first: ``shared/scenarios/switching.py`` (sizes, checks, limits, results), then this file
+beside
 ``impls/gevent_impl/switching.py`` and ``impls/asyncio_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 

@@ -99,47 +99,6 @@ HTTPX_NOTE = (
 )
 
 
-@dataclass(frozen=True)
-class Pair:
-    """A model on a loop with one of its clients."""
-
-    model: str
-    client: str
-    loop: str | None = None
-
-    @property
-    def label(self) -> str:
-        """``gevent``, ``asyncio``, ``asyncio-uvloop``, ``thread``."""
-        return f"{self.model}-{self.loop}" if self.loop else self.model
-
-    @property
-    def variant(self) -> str:
-        return self.loop if self.loop else spec.VARIANTS[self.model][0]
-
-    @property
-    def id(self) -> str:
-        return f"{self.label}-{self.client}"
-
-    @property
-    def worker_options(self) -> dict[str, Any]:
-        return {"loop": self.loop} if self.loop else {}
-
-
-def _pairs() -> tuple[Pair, ...]:
-    out = []
-    for model in spec.MODELS:
-        # the model's own client first: an httpx row is compared with it (HTTPX_NOTE)
-        clients = sorted(spec.CLIENTS[model], key=lambda c: c == "httpx")
-        out += [Pair(model, client) for client in clients]
-        if model == "asyncio":
-            out += [Pair(model, client, "uvloop") for client in clients]
-    return tuple(out)
-
-
-#: every model x client, plus asyncio on uvloop with both its clients
-PAIRS: tuple[Pair, ...] = _pairs()
-
-
 def point_id(concurrency: int, delay_ms: int) -> str:
     return f"c{concurrency}-d{delay_ms}"
 

@@ -6,21 +6,25 @@ The pytest process itself never imports model code: everything model-specific ru
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pytest
 
+from shared import spec
 from shared.harness.server import ServerProcess
 from shared.harness.worker import ModelWorker
 
-#: (model, options) for every worker kind, with readable test ids
-WORKER_KINDS = [
-    pytest.param("gevent", {}, id="gevent"),
-    pytest.param("gevent", {"patch": False}, id="gevent-unpatched"),
-    pytest.param("asyncio", {}, id="asyncio"),
-    pytest.param("asyncio", {"loop": "uvloop"}, id="asyncio-uvloop"),
-    pytest.param("thread", {}, id="thread"),
-]
+
+def kind_params(kinds: Iterable[spec.WorkerKind] = spec.WORKER_KINDS) -> list[Any]:
+    """``kinds`` as pytest parameters of one argument, a :class:`~shared.spec.WorkerKind`,
+    with its id as the test id: ``@pytest.mark.parametrize("kind", kind_params(RUNNERS))``."""
+    return [pytest.param(k, id=k.id) for k in kinds]
+
+
+def pair_params(pairs: Iterable[spec.Pair] = spec.PAIRS) -> list[Any]:
+    """Fetch pairs as pytest parameters of one argument, with the pair's id as the test id."""
+    return [pytest.param(p, id=p.id) for p in pairs]
 
 
 @pytest.fixture(scope="session")
@@ -38,18 +42,19 @@ def server(test_server: ServerProcess) -> ServerProcess:
 
 
 class Workers:
-    """Started workers kept for the session, one per (model, options); restarted if dead."""
+    """Started workers kept for the session, one per worker kind; restarted if dead."""
 
     def __init__(self) -> None:
-        self._live: dict[tuple[str, tuple[tuple[str, object], ...]], ModelWorker] = {}
+        self._live: dict[str, ModelWorker] = {}
 
-    def get(self, model: str, **options: object) -> ModelWorker:
-        key = (model, tuple(sorted(options.items())))
-        w = self._live.get(key)
+    def get(self, model: str | spec.WorkerKind, **options: Any) -> ModelWorker:
+        """The worker of a kind: ``get(kind)``, or ``get("asyncio", loop="uvloop")``."""
+        kind = model if isinstance(model, spec.WorkerKind) else spec.kind_for(model, **options)
+        w = self._live.get(kind.id)
         if w is None or not w.alive():
             if w is not None:
                 w.close()
-            w = self._live[key] = ModelWorker(model, **options).start()  # type: ignore[arg-type]
+            w = self._live[kind.id] = ModelWorker(kind.model, **kind.options).start()
         return w
 
     def close(self) -> None:

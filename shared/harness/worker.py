@@ -115,13 +115,10 @@ class ModelWorker:
         patch: bool = True,
         call_timeout_s: float = 600.0,
     ) -> None:
-        spec.check_model(model)
-        if loop is not None and model != "asyncio":
-            raise ValueError(f"loop= applies to the asyncio model only, not {model}")
-        if not patch and model != "gevent":
-            raise ValueError(f"patch=False applies to the gevent model only, not {model}")
+        #: what this worker is (spec.WORKER_KINDS); ValueError for options its model lacks
+        self.kind = spec.kind_for(model, loop=loop, patch=patch)
         self.model = model
-        self.loop = spec.check_loop(loop) if loop is not None else None
+        self.loop = self.kind.loop
         self.patch = patch
         self.call_timeout_s = call_timeout_s
         self._proc: Any = None

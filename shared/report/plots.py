@@ -20,8 +20,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
-from shared.report.core import Results, Row
 from shared.report import core as report
+from shared.report.core import Results, Row
 
 MODEL_COLORS = {"gevent": "tab:green", "asyncio": "tab:blue", "thread": "tab:orange"}
 _OTHER_COLORS = ("tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")

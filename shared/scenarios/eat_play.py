@@ -24,7 +24,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from shared import spec
 
@@ -71,31 +70,6 @@ def timer() -> Iterator[Total]:
 
 # --- which process each variant needs ---------------------------------------------------------
 
-#: the ModelWorker options a variant needs, written out in full (no silent defaults)
-WORKER_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "gevent": {
-        "patched": {"patch": True},
-        "gevent-sleep": {"patch": True},
-        "unpatched": {"patch": False},
-        "greenlet": {"patch": False},
-    },
-    "asyncio": {
-        "asyncio": {"loop": "asyncio"},
-        "uvloop": {"loop": "uvloop"},
-        "blocking": {"loop": "asyncio"},
-        "generators": {"loop": "asyncio"},
-    },
-    "thread": {
-        "threads": {},
-        "serial": {},
-    },
-}
-
-
-def worker_options(model: str, variant: str | None = None) -> dict[str, Any]:
-    """``ModelWorker(model, **worker_options(model, variant))`` runs ``variant`` as it must."""
-    return dict(WORKER_OPTIONS[model][spec.check_variant(model, variant)])
-
 
 def stdlib_patched() -> bool:
     """True when gevent has monkey-patched ``time`` in this process (without importing gevent)."""
@@ -120,11 +94,11 @@ def prepare(
     """
     variant = spec.check_variant(model, variant)
     scale = spec.check_scale(scale)
-    options = WORKER_OPTIONS[model][variant]
-    need = (options.get("patch", False), options.get("loop"))
+    kind = spec.lesson_kind(model, variant)
+    need = (kind.model == "gevent" and kind.patch, kind.loop)
     have = (stdlib_patched(), loop)
     if have != need:
-        args = "".join(f", {k}={v!r}" for k, v in options.items())
+        args = "".join(f", {k}={v!r}" for k, v in kind.options.items())
         raise ValueError(
             f"variant {variant!r} of the {model} model needs {_describe(*need)}, but this is "
             f"{_describe(*have)}: run it in ModelWorker({model!r}{args})"

@@ -30,41 +30,13 @@ from typing import Any
 
 from shared import spec
 
-# --- the variants each model offers ------------------------------------------------------
-
-#: the floors (``raw_switch_ns``): what each model's switch is built on. Threads have none a
-#: Python program can call: the OS scheduler switches them.
-RAW_KINDS: dict[str, tuple[str, ...]] = {
-    "gevent": ("greenlet",),
-    "asyncio": ("coroutine-send", "generator-next"),
-    "thread": (),
-}
+# --- the variants each model offers: spec.MODEL_FACTS (raw_kinds, spawn_variants, event,
+# yield_call) ------------------------------------------------------------------------------
 
 NO_RAW_SWITCH = (
     "threads have no raw switch a program can call: the OS scheduler switches them"
     " (switch_ns measures a thread handoff)"
 )
-
-#: how each model spawns and joins (``spawn_join_us``); the first one is the default
-SPAWN_VARIANTS: dict[str, tuple[str, ...]] = {
-    "gevent": ("spawn",),
-    "asyncio": ("task-group",),
-    "thread": ("thread", "thread-pool"),
-}
-
-#: the Event each model's ``ping_pong`` hands off through (``switch_ns``)
-EVENT_CLASSES: dict[str, str] = {
-    "gevent": "gevent.event.Event",
-    "asyncio": "asyncio.Event",
-    "thread": "threading.Event",
-}
-
-#: what ``yield_loop`` calls in each model (``yield_ns``)
-YIELD_CALLS: dict[str, str] = {
-    "gevent": "gevent.sleep(0)",
-    "asyncio": "asyncio.sleep(0)",
-    "thread": "time.sleep(0)",
-}
 
 #: ``max_workers`` of the ``thread-pool`` spawn variant, set explicitly (not the library's
 #: default, which depends on the CPU count)
@@ -245,20 +217,22 @@ def check_handoffs(n: object) -> int:
 
 def check_raw_kind(model: str, kind: str) -> str:
     spec.check_model(model)
-    if kind not in RAW_KINDS[model]:
-        if not RAW_KINDS[model]:
+    kinds = spec.MODEL_FACTS[model].raw_kinds
+    if kind not in kinds:
+        if not kinds:
             raise ValueError(NO_RAW_SWITCH)
         raise ValueError(
-            f"unknown raw switch {kind!r} for {model}: choose one of {', '.join(RAW_KINDS[model])}"
+            f"unknown raw switch {kind!r} for {model}: choose one of {', '.join(kinds)}"
         )
     return kind
 
 
 def check_spawn_variant(model: str, variant: str | None) -> str:
     spec.check_model(model)
+    variants = spec.MODEL_FACTS[model].spawn_variants
     if variant is None:
-        return SPAWN_VARIANTS[model][0]
-    return spec.check_choice(variant, SPAWN_VARIANTS[model], "spawn variant", f" for {model}")
+        return variants[0]
+    return spec.check_choice(variant, variants, "spawn variant", f" for {model}")
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -294,7 +268,7 @@ def yields_result(model: str, turns: list[int], elapsed_s: float) -> dict[str, A
     peer = sum(1 for a, b in zip(turns, turns[1:], strict=False) if a != b)
     return {
         "yields": len(turns),
-        "call": YIELD_CALLS[model],
+        "call": spec.MODEL_FACTS[model].yield_call,
         "peer_switches": peer,
         "peer_switch_ratio": peer / max(1, len(turns) - 1),
         "elapsed_s": elapsed_s,
@@ -368,11 +342,11 @@ def demo(
         f"yield_ns       {r['elapsed_s'] / HANDOFFS * 1e9:10.0f} ns  {r['call']}"
         f" (the other task ran next {r['peer_switch_ratio']:.0%} of the time)"
     )
-    for kind in RAW_KINDS[model]:
+    for kind in spec.MODEL_FACTS[model].raw_kinds:
         r = raw_switch(RAW_SWITCHES, kind)
         print(f"raw_switch_ns  {r['elapsed_s'] / RAW_SWITCHES * 1e9:10.0f} ns  {kind}")
     for n in SPAWN_SIZES[:1] if quick else SPAWN_SIZES:
-        for variant in SPAWN_VARIANTS[model]:
+        for variant in spec.MODEL_FACTS[model].spawn_variants:
             repeat = repeat_for(n)
             r = spawn_join(n, repeat, variant)
             per = r["elapsed_s"] / (n * repeat) * 1e6
