@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import urllib3  # noqa: E402
 
-from shared.bench.sweep import CpuMeter  # noqa: E402
+from shared.bench.machine import CpuMeter  # noqa: E402
 
 
 def measure(base_url: str, threads: int, delay_ms: int, requests: int) -> dict[str, float]:

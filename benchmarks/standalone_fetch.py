@@ -36,7 +36,7 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from shared import spec  # noqa: E402
-from shared.bench import sweep  # noqa: E402
+from shared.bench import machine, sizing, sweep  # noqa: E402
 
 DEFAULT_POINTS = [(c, d) for d in sweep.DELAYS_MS for c in sweep.QUICK_CONCURRENCY]
 
@@ -64,7 +64,7 @@ def child(args: argparse.Namespace) -> int:
         # no deadline in-process: the parent stops a child that overruns its time limit
         return sweep.fetch_round(**fetch, requests=requests)
 
-    run(sweep.WARMUP_REQUESTS, None)
+    run(sizing.WARMUP_REQUESTS, None)
     if args.requests:
         # the harness's own round size (--compare): the same work, so the rates compare
         # like for like (a round's start-up weighs more in a smaller one)
@@ -72,20 +72,20 @@ def child(args: argparse.Namespace) -> int:
         requests, rounds = args.requests, args.rounds
         steady = startup = None
     else:
-        budget = args.budget or sweep.budget_s(args.delay, quick=False)
-        plan = sweep.probe(
+        budget = args.budget or sizing.budget_s(args.delay, quick=False)
+        plan = sizing.size_rounds(
             run,
             args.concurrency,
             args.delay,
             budget_s=budget,
             max_rounds=args.rounds,
-            deadline_s=sweep.PROBE_DEADLINE_S,
+            deadline_s=sizing.PROBE_DEADLINE_S,
         )
         probes = list(plan.probes)
         requests, rounds = plan.requests, (1 if plan.bounded else plan.rounds)
         steady, startup = plan.steady_req_per_s, plan.startup_s
     walls, results = [], []
-    with sweep.CpuMeter(args.server_pid) as srv, sweep.CpuMeter(os.getpid()) as cli:
+    with machine.CpuMeter(args.server_pid) as srv, machine.CpuMeter(os.getpid()) as cli:
         for _ in range(rounds):
             t0 = time.perf_counter()
             results.append(sweep.fetch_round(**fetch, requests=requests))
@@ -145,8 +145,8 @@ def run_child(
     if pair.kind.loop:
         cmd += ["--loop", pair.kind.loop]
     # bounded: the probe's deadline, then rounds sized to the budget (see shared.bench.sweep.plan)
-    per_round = budget or sweep.budget_s(delay_ms, quick=False)
-    limit = 10 + sweep.PROBE_DEADLINE_S + 2 * (rounds * per_round + sweep.PROBE_DEADLINE_S)
+    per_round = budget or sizing.budget_s(delay_ms, quick=False)
+    limit = 10 + sizing.PROBE_DEADLINE_S + 2 * (rounds * per_round + sizing.PROBE_DEADLINE_S)
     child_proc = proc.spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
     try:
         stdout, _ = child_proc.communicate(timeout=limit)
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         "--budget", type=float, help="seconds per round (default: as the benchmarks size them)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=sweep.ROUNDS, help="timed rounds per point (default: 3)"
+        "--rounds", type=int, default=sizing.ROUNDS, help="timed rounds per point (default: 3)"
     )
     parser.add_argument(
         "--compare",

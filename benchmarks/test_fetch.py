@@ -24,13 +24,13 @@ import pytest
 
 from benchmarks import summary
 from shared import spec
-from shared.bench import sweep
+from shared.bench import machine, sizing, sweep, wrk
 from shared.bench.timing import Timed, record, round_stat, roundtrip_s, time_calls
 from shared.harness.fixtures import Workers
 from shared.harness.server import ServerProcess
 from shared.harness.worker import ModelWorker, WorkerTimeout
 
-#: a wave that takes longer is given up (the default is sweep.PROBE_DEADLINE_S)
+#: a wave that takes longer is given up (the default is sizing.PROBE_DEADLINE_S)
 QUICK_PROBE_DEADLINE_S = 5.0
 #: seconds wrk runs per point
 WRK_S = 2
@@ -42,10 +42,10 @@ POINTS = [(c, d) for d in sweep.DELAYS_MS for c in sweep.CONCURRENCY]
 def skip_unless_in_run(quick: bool, concurrency: int) -> None:
     if quick and concurrency not in sweep.QUICK_CONCURRENCY:
         pytest.skip(f"--quick runs concurrency {sweep.QUICK_CONCURRENCY} only")
-    need = sweep.fds_needed(concurrency)
-    if sweep.fd_limit() < need:
+    need = machine.fds_needed(concurrency)
+    if machine.fd_limit() < need:
         pytest.skip(
-            f"open-file limit {sweep.fd_limit()} < {need} needed for {concurrency} "
+            f"open-file limit {machine.fd_limit()} < {need} needed for {concurrency} "
             f"connections: raise it (ulimit -n {need})"
         )
 
@@ -64,15 +64,15 @@ def test_wrk(
 ) -> None:
     """The limit: what wrk gets from the server at this point."""
     skip_unless_in_run(quick, concurrency)
-    if sweep.wrk_path() is None:
-        pytest.skip(sweep.WRK_MISSING)
+    if wrk.wrk_path() is None:
+        pytest.skip(wrk.WRK_MISSING)
     benchmark.group = sweep.group(concurrency, delay_ms)
     seconds = QUICK_WRK_S if quick else WRK_S
     url = sweep.delay_url(server.url, delay_ms)
     box: list[dict] = []
-    with sweep.CpuMeter(server.pid) as srv:
+    with machine.CpuMeter(server.pid) as srv:
         benchmark.pedantic(
-            lambda: box.append(sweep.run_wrk(url, concurrency, seconds)), rounds=1, iterations=1
+            lambda: box.append(wrk.run_wrk(url, concurrency, seconds)), rounds=1, iterations=1
         )
     out = box[-1]
     if out["errors"]:
@@ -97,7 +97,7 @@ def test_wrk(
         server_cpu=srv.share,
         server_saturated=srv.share is not None and srv.share >= sweep.SATURATED_AT,
         command=out["command"],
-        note=sweep.WRK_DELAY_NOTE if delay_ms else sweep.WRK_NOTE,
+        note=wrk.WRK_DELAY_NOTE if delay_ms else wrk.WRK_NOTE,
     )
     summary.remember(request.config, info)
 
@@ -131,7 +131,7 @@ def test_fetch(
         "timeout": sweep.TIMEOUT_S,
         "client": pair.client,
     }
-    deadline = QUICK_PROBE_DEADLINE_S if quick else sweep.PROBE_DEADLINE_S
+    deadline = QUICK_PROBE_DEADLINE_S if quick else sizing.PROBE_DEADLINE_S
     notes = []
 
     def run(requests: int, deadline_s: float | None) -> dict[str, Any]:
@@ -140,15 +140,15 @@ def test_fetch(
         ).value
 
     # warm-up (imports, first client), then probe rounds at this point size the timed ones
-    fail_on_errors(pair, concurrency, delay_ms, [run(sweep.WARMUP_REQUESTS, None)])
+    fail_on_errors(pair, concurrency, delay_ms, [run(sizing.WARMUP_REQUESTS, None)])
     server.reset()
     try:
-        plan = sweep.probe(
+        plan = sizing.size_rounds(
             run,
             concurrency,
             delay_ms,
-            budget_s=sweep.budget_s(delay_ms, quick),
-            max_rounds=sweep.QUICK_ROUNDS if quick else sweep.ROUNDS,
+            budget_s=sizing.budget_s(delay_ms, quick),
+            max_rounds=sizing.QUICK_ROUNDS if quick else sizing.ROUNDS,
             deadline_s=deadline,
         )
     except WorkerTimeout:
@@ -157,7 +157,7 @@ def test_fetch(
     requests = plan.requests
     if plan.bounded:
         notes.append(
-            f"one timed wave only: {sweep.SMALL_PROBE_REQUESTS} requests ran at "
+            f"one timed wave only: {sizing.SMALL_PROBE_REQUESTS} requests ran at "
             f"{plan.probe_req_per_s:.0f} req/s"
         )
 
@@ -165,7 +165,7 @@ def test_fetch(
     server.reset()
     assert worker.pid is not None
     kwargs = {**args, "requests": requests}
-    with sweep.CpuMeter(server.pid) as srv, sweep.CpuMeter(worker.pid) as cli:
+    with machine.CpuMeter(server.pid) as srv, machine.CpuMeter(worker.pid) as cli:
         if plan.bounded:
             timed = time_one_bounded(benchmark, worker, kwargs, deadline)
         else:

@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks import summary
 from shared import spec
-from shared.bench import sweep
+from shared.bench import machine, sizing, sweep, wrk
 from shared.bench.stats import percentile
 from shared.harness.fixtures import Workers, pair_params
 from shared.harness.server import ServerProcess
@@ -41,10 +41,10 @@ def test_ideal_rate_and_efficiency() -> None:
 
 
 def test_probe_is_one_wave_with_a_floor_without_delay() -> None:
-    assert sweep.probe_requests(100, 50) == 100
-    assert sweep.probe_requests(1, 50) == 1
-    assert sweep.probe_requests(1, 0) == sweep.PROBE_MIN_REQUESTS
-    assert sweep.probe_requests(1000, 0) == 1000
+    assert sizing.probe_requests(100, 50) == 100
+    assert sizing.probe_requests(1, 50) == 1
+    assert sizing.probe_requests(1, 0) == sizing.PROBE_MIN_REQUESTS
+    assert sizing.probe_requests(1000, 0) == 1000
 
 
 @pytest.mark.parametrize(
@@ -60,31 +60,31 @@ def test_probe_is_one_wave_with_a_floor_without_delay() -> None:
 def test_size_requests(
     concurrency: int, delay_ms: int, probe_rate: float, budget_s: float, want: int
 ) -> None:
-    n = sweep.size_requests(concurrency, delay_ms, probe_rate, budget_s)
+    n = sizing.size_requests(concurrency, delay_ms, probe_rate, budget_s)
     assert n == want
     assert n % concurrency == 0
 
 
 def test_size_requests_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="must be > 0"):
-        sweep.size_requests(10, 0, 0.0, 1.0)
+        sizing.size_requests(10, 0, 0.0, 1.0)
 
 
 def test_rounds_for_gives_a_slow_pair_fewer_rounds_not_a_longer_run() -> None:
-    assert sweep.rounds_for(100, 50, 1500, 1200, 0.8, 3) == 3
-    assert sweep.rounds_for(1000, 50, 100, 1000, 0.8, 3) == 1  # one wave takes 10 s
-    assert sweep.rounds_for(1000, 0, 1000, 1000, 0.8, 3) == 3  # 1 s each: 3 s, a quarter over
-    assert sweep.rounds_for(1000, 0, 500, 1000, 0.8, 3) == 1  # 2 s each: one fits
+    assert sizing.rounds_for(100, 50, 1500, 1200, 0.8, 3) == 3
+    assert sizing.rounds_for(1000, 50, 100, 1000, 0.8, 3) == 1  # one wave takes 10 s
+    assert sizing.rounds_for(1000, 0, 1000, 1000, 0.8, 3) == 3  # 1 s each: 3 s, a quarter over
+    assert sizing.rounds_for(1000, 0, 500, 1000, 0.8, 3) == 1  # 2 s each: one fits
 
 
 def test_steady_rate_leaves_out_the_start_up() -> None:
     # one wave of 100: 0.1 s; three: 0.2 s -> 50 ms of start-up, 2000 req/s after it
-    assert sweep.steady_rate(100, 0.1, 0.2) == pytest.approx(2000)
+    assert sizing.steady_rate(100, 0.1, 0.2) == pytest.approx(2000)
     # no start-up: the average
-    assert sweep.steady_rate(100, 0.1, 0.3) == pytest.approx(1000)
+    assert sizing.steady_rate(100, 0.1, 0.3) == pytest.approx(1000)
     # noise cannot run away: at most twice the three-wave average, at least the average
-    assert sweep.steady_rate(100, 0.1, 0.1001) == pytest.approx(2 * 300 / 0.1001)
-    assert sweep.steady_rate(100, 0.2, 0.15) == pytest.approx(2000)
+    assert sizing.steady_rate(100, 0.1, 0.1001) == pytest.approx(2 * 300 / 0.1001)
+    assert sizing.steady_rate(100, 0.2, 0.15) == pytest.approx(2000)
 
 
 class FakeRun:
@@ -102,7 +102,7 @@ class FakeRun:
 
 def test_probe_sizes_a_pair_that_keeps_up_at_the_ideal_rate() -> None:
     run = FakeRun(0.05, 1900)  # keeps up with 100 / 50 ms, pays 50 ms per run
-    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    plan = sizing.size_rounds(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None), (300, 10)]
     assert plan.steady_req_per_s == pytest.approx(1900)
     # one wave took 50 ms of start-up + 100 / 1900 s; at the ideal it would take 50 ms
@@ -120,7 +120,7 @@ def test_probe_trusts_either_probe_that_says_a_pair_keeps_up() -> None:
             return out
 
     run = Disturbed(0.05, 1900)
-    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    plan = sizing.size_rounds(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert plan.steady_req_per_s is not None
     assert plan.steady_req_per_s < 1000  # fooled, but the one-wave probe (1030 req/s) was not
     assert plan.requests == 3000
@@ -128,37 +128,39 @@ def test_probe_trusts_either_probe_that_says_a_pair_keeps_up() -> None:
 
 def test_probe_sizes_a_pair_below_the_ideal_at_its_steady_rate() -> None:
     run = FakeRun(0.05, 600)  # start-up 50 ms: rounds of the whole budget
-    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    plan = sizing.size_rounds(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert plan.steady_req_per_s == pytest.approx(600)
     assert (plan.requests, plan.rounds) == (900, 3)
 
 
 def test_probe_sizes_a_slow_pair_from_one_wave_and_times_it_once() -> None:
     run = FakeRun(0.01, 150)  # one wave of 100 takes 0.68 s: more than a third of 1.5 s
-    plan = sweep.probe(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    plan = sizing.size_rounds(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None)]
     assert plan.steady_req_per_s is None
     # two waves at least: the second reuses the first one's connections
     assert (plan.requests, plan.rounds) == (200, 1)
     # more than two waves when the budget holds more at the one-wave rate
-    more = sweep.probe(FakeRun(0.01, 300), 100, 50, budget_s=0.9, max_rounds=3, deadline_s=9)
+    more = sizing.size_rounds(FakeRun(0.01, 300), 100, 50, budget_s=0.9, max_rounds=3, deadline_s=9)
     assert (more.requests, more.rounds) == (300, 1)
 
 
 def test_probe_bounds_a_pair_too_slow_for_a_whole_wave() -> None:
     run = FakeRun(0.01, 50)  # 1000 requests would take 20 s
-    plan = sweep.probe(run, 1000, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
-    assert run.calls == [(sweep.SMALL_PROBE_REQUESTS, None)]
+    plan = sizing.size_rounds(run, 1000, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    assert run.calls == [(sizing.SMALL_PROBE_REQUESTS, None)]
     assert (plan.requests, plan.rounds, plan.bounded) == (1000, 1, True)
 
 
 def test_probe_checks_a_big_wave_under_the_deadline() -> None:
     run = FakeRun(0.1, 2000)  # 1000 requests: 0.6 s, fine; the wave runs with a deadline
-    plan = sweep.probe(run, 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10)
+    plan = sizing.size_rounds(run, 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None), (1000, 10)]
     assert not plan.bounded
     assert (plan.requests, plan.rounds) == (2000, 1)  # two waves fit in 3 x 0.6 s
-    slower = sweep.probe(FakeRun(0.1, 800), 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10)
+    slower = sizing.size_rounds(
+        FakeRun(0.1, 800), 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10
+    )
     assert (slower.requests, slower.rounds) == (1000, 1)  # two would not
 
 
@@ -188,11 +190,11 @@ def test_httpx_note_only_when_far_behind() -> None:
 def test_cpu_meter_reads_a_process_share() -> None:
     import os
 
-    with sweep.CpuMeter(os.getpid()) as busy:
+    with machine.CpuMeter(os.getpid()) as busy:
         end = time.perf_counter() + 0.2
         while time.perf_counter() < end:
             pass
-    with sweep.CpuMeter(os.getpid()) as idle:
+    with machine.CpuMeter(os.getpid()) as idle:
         time.sleep(0.2)
     assert busy.share is not None
     assert idle.share is not None
@@ -201,7 +203,7 @@ def test_cpu_meter_reads_a_process_share() -> None:
 
 
 def test_parse_wrk() -> None:
-    out = sweep.parse_wrk(WRK_OUTPUT)
+    out = wrk.parse_wrk(WRK_OUTPUT)
     assert out["req_per_s"] == pytest.approx(1764.14)
     assert out["requests"] == 3537
     assert out["duration_s"] == pytest.approx(2.0)
@@ -209,31 +211,35 @@ def test_parse_wrk() -> None:
     assert out["p99_ms"] == pytest.approx(1220.0)
     assert out["errors"] == {"read": 3, "timeout": 12, "http": 5}
     with pytest.raises(ValueError, match="cannot read"):
-        sweep.parse_wrk("wrk: something went wrong")
+        wrk.parse_wrk("wrk: something went wrong")
 
 
 def test_wrk_command_needs_connections_at_least_threads() -> None:
-    one = sweep.wrk_command("http://127.0.0.1:1/delay/0", 1, 2)
+    one = wrk.wrk_command("http://127.0.0.1:1/delay/0", 1, 2)
     assert "-t1" in one
     assert "-c1" in one
-    hundred = sweep.wrk_command("http://127.0.0.1:1/delay/0", 100, 2)
+    hundred = wrk.wrk_command("http://127.0.0.1:1/delay/0", 100, 2)
     assert "-t2" in hundred
     assert "-d2s" in hundred
     assert "--latency" in hundred
 
 
-@pytest.mark.skipif(sweep.wrk_path() is None, reason=sweep.WRK_MISSING)
+@pytest.mark.skipif(wrk.wrk_path() is None, reason=wrk.WRK_MISSING)
 def test_run_wrk_against_the_test_server(server: ServerProcess) -> None:
-    out = sweep.run_wrk(sweep.delay_url(server.url, 0), 2, 1)
+    out = wrk.run_wrk(sweep.delay_url(server.url, 0), 2, 1)
     assert out["errors"] == {}
     assert out["req_per_s"] > 0
     assert server.stats()["count"] == pytest.approx(out["requests"], abs=4)
 
 
 def test_fd_limit_covers_what_the_sweep_needs() -> None:
-    # concurrency 1000 needs its connections plus room; the sweep skips with the reason if not
-    assert sweep.fds_needed(1000) > 1000
-    assert sweep.fd_limit() > 0
+    # the largest point needs its connections plus room; short of it, those points would skip
+    biggest = max(sweep.CONCURRENCY)
+    need = machine.fds_needed(biggest)
+    assert need > biggest
+    assert machine.fd_limit() >= need, (
+        f"open-file limit {machine.fd_limit()} < {need}: the c={biggest} points would skip"
+    )
 
 
 def _rec(pair: str, value: float | None, **kw: object) -> dict:
@@ -291,9 +297,9 @@ def test_fetch_round_is_one_fetch_all_condensed(
 
 def test_probe_gives_a_pair_with_a_small_start_up_shorter_rounds() -> None:
     run = FakeRun(0.002, 19.9)  # one connection: 2 ms to start, then 50 ms per request
-    plan = sweep.probe(run, 1, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
+    plan = sizing.size_rounds(run, 1, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert plan.startup_s == pytest.approx(0.002 + 1 / 19.9 - 1 / 20)
-    assert plan.requests == round(20 * sweep.MIN_BUDGET_S)
+    assert plan.requests == round(20 * sizing.MIN_BUDGET_S)
     assert plan.rounds == 3
 
 

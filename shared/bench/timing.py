@@ -13,54 +13,18 @@ versions). Versions come from package metadata: the pytest process never imports
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
+from shared.bench import machine
 from shared.harness.worker import ModelWorker
-
-#: the libraries whose versions every result carries
-LIBRARIES = (
-    "gevent",
-    "greenlet",
-    "uvloop",
-    "aiohttp",
-    "httpx",
-    "httpcore",
-    "geventhttpclient",
-    "urllib3",
-    "psutil",
-    "pytest-benchmark",
-)
 
 #: a round must be at least this many no-op round trips long (harness overhead < 1 %)
 MIN_ROUND_OVER_ROUNDTRIP = 100
 
 REQUIRED_FIELDS = ("model", "variant", "client", "scenario", "metric", "value", "unit")
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for lib in LIBRARIES:
-        try:
-            out[lib] = metadata.version(lib)
-        except metadata.PackageNotFoundError:
-            out[lib] = "not installed"
-    return out
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "implementation": sys.implementation.name,
-        "switch_interval_s": sys.getswitchinterval(),
-    }
 
 
 _ROUNDTRIP: dict[int, float] = {}
@@ -224,6 +188,6 @@ def record(
         info["round_min_s"] = timed.min_s
         info["harness_roundtrip_s"] = timed.roundtrip_s
         info["harness_overhead"] = timed.overhead
-    info["versions"] = versions()
-    info["machine"] = machine()
+    info["versions"] = machine.versions()
+    info["machine"] = machine.facts()
     return info
