@@ -294,10 +294,17 @@ def check_scale(scale: float) -> float:
 
 
 def check_fetch_args(
-    model: str, client: str, concurrency: int, timeout: float, max_bytes: int = MAX_BODY_BYTES
+    model: str,
+    client: str,
+    concurrency: int,
+    timeout: float,
+    max_bytes: int = MAX_BODY_BYTES,
+    processes: int = 1,
 ) -> None:
     """Raise ``ValueError`` for arguments no run could honour; call before any I/O."""
     check_client(model, client)
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+        raise ValueError(f"processes must be an integer >= 1, got {processes!r}")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         raise ValueError(f"concurrency must be an integer, got {concurrency!r}")
     if concurrency < 1:

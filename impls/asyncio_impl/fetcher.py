@@ -44,6 +44,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
+from typing import Any
 
 import aiohttp
 import httpx
@@ -66,28 +67,56 @@ def fetch_all(
     timeout: float,
     client: str,
     max_bytes: int = spec.MAX_BODY_BYTES,
+    processes: int = 1,
 ) -> list[FetchResult]:
-    """One result per URL, in input order, never more than ``concurrency`` in flight."""
+    """One result per URL, in input order, never more than ``concurrency`` in flight; with
+    ``processes``, spread over that many asyncio worker processes (on this process's loop)."""
     plan, urls = fetcher.plan(
-        MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+        MODEL,
+        urls,
+        concurrency=concurrency,
+        timeout=timeout,
+        client=client,
+        max_bytes=max_bytes,
+        processes=processes,
     )
-    return runner.run(_fetch_all(plan, urls))
-
-
-async def _fetch_all(plan: fetcher.Plan, urls: list[str]) -> list[FetchResult]:
+    if plan.processes > 1:
+        return fetcher.across_processes(spec.kind_for(MODEL, loop=runner.LOOP), plan, urls)
     work = fetcher.Work(urls)
+    runner.run(_run(plan, work))
+    return work.results()
+
+
+def fetch_stream(
+    stream: Any, *, concurrency: int, timeout: float, client: str, max_bytes: int
+) -> int:
+    """``fetch_all`` for a caller that feeds the URLs over the worker channel and takes each
+    result back the moment it is done (``switchbench fetch``); returns how many were sent."""
+    plan, _ = fetcher.plan(
+        MODEL, [], concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+    )
+    work = fetcher.StreamedWork(stream)
+    runner.run(_run(plan, work))
+    return work.sent
+
+
+async def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
     async with _open_client(plan) as get:
         async with asyncio.TaskGroup() as tasks:  # after Ctrl-C: cancels and awaits every task
             # `concurrency` worker tasks, started now; leaving the block awaits them all (the
             # loop runs them meanwhile)
             for _ in range(work.workers(plan.concurrency)):
                 tasks.create_task(_work(get, plan, work))
-    return work.results()
 
 
 async def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
+        if job is fetcher.REFILL:
+            # the next URLs come over a pipe: wait for them in a thread, so the loop runs the
+            # other tasks meanwhile
+            await asyncio.to_thread(work.refill)
+            continue
         index, url = job
         work.put(index, await _fetch_one(get, plan, url))
 

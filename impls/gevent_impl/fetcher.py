@@ -45,6 +45,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 import gevent
 import gevent.monkey
@@ -70,14 +71,42 @@ def fetch_all(
     timeout: float,
     client: str,
     max_bytes: int = spec.MAX_BODY_BYTES,
+    processes: int = 1,
 ) -> list[FetchResult]:
-    """One result per URL, in input order, never more than ``concurrency`` in flight."""
+    """One result per URL, in input order, never more than ``concurrency`` in flight; with
+    ``processes``, spread over that many gevent worker processes."""
     plan, urls = fetcher.plan(
-        MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+        MODEL,
+        urls,
+        concurrency=concurrency,
+        timeout=timeout,
+        client=client,
+        max_bytes=max_bytes,
+        processes=processes,
     )
+    if plan.processes > 1:
+        return fetcher.across_processes(spec.kind_for(MODEL), plan, urls)
+    work = fetcher.Work(urls)
+    _run(plan, work)
+    return work.results()
+
+
+def fetch_stream(
+    stream: Any, *, concurrency: int, timeout: float, client: str, max_bytes: int
+) -> int:
+    """``fetch_all`` for a caller that feeds the URLs over the worker channel and takes each
+    result back the moment it is done (``switchbench fetch``); returns how many were sent."""
+    plan, _ = fetcher.plan(
+        MODEL, [], concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+    )
+    work = fetcher.StreamedWork(stream)
+    _run(plan, work)
+    return work.sent
+
+
+def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
     if not gevent.monkey.is_module_patched("socket"):  # httpx would block the whole hub
         raise RuntimeError("the gevent fetcher needs gevent.monkey.patch_all() first")
-    work = fetcher.Work(urls)
     workers = gevent.pool.Group()
     with _open_client(plan) as get:
         try:
@@ -87,12 +116,16 @@ def fetch_all(
             workers.join(raise_error=True)  # blocks this greenlet until every worker is done
         finally:
             workers.kill()  # after Ctrl-C: stop the greenlets still running, then close the client
-    return work.results()
 
 
 def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
+        if job is fetcher.REFILL:
+            # the next URLs come over a pipe: wait for them in the hub's thread pool, so the
+            # hub runs the other greenlets meanwhile
+            gevent.get_hub().threadpool.apply(work.refill)
+            continue
         index, url = job
         work.put(index, _fetch_one(get, plan, url))
 

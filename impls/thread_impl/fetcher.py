@@ -41,6 +41,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Any
 
 import httpx
 import urllib3
@@ -62,12 +63,40 @@ def fetch_all(
     timeout: float,
     client: str,
     max_bytes: int = spec.MAX_BODY_BYTES,
+    processes: int = 1,
 ) -> list[FetchResult]:
-    """One result per URL, in input order, never more than ``concurrency`` in flight."""
+    """One result per URL, in input order, never more than ``concurrency`` in flight; with
+    ``processes``, spread over that many thread worker processes."""
     plan, urls = fetcher.plan(
-        MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+        MODEL,
+        urls,
+        concurrency=concurrency,
+        timeout=timeout,
+        client=client,
+        max_bytes=max_bytes,
+        processes=processes,
     )
+    if plan.processes > 1:
+        return fetcher.across_processes(spec.kind_for(MODEL), plan, urls)
     work = fetcher.Work(urls)
+    _run(plan, work)
+    return work.results()
+
+
+def fetch_stream(
+    stream: Any, *, concurrency: int, timeout: float, client: str, max_bytes: int
+) -> int:
+    """``fetch_all`` for a caller that feeds the URLs over the worker channel and takes each
+    result back the moment it is done (``switchbench fetch``); returns how many were sent."""
+    plan, _ = fetcher.plan(
+        MODEL, [], concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+    )
+    work = fetcher.StreamedWork(stream)
+    _run(plan, work)
+    return work.sent
+
+
+def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
     with _open_client(plan) as get, _Watchdog() as watchdog:
         with ThreadPoolExecutor(max_workers=plan.concurrency) as pool:
             try:
@@ -82,12 +111,14 @@ def fetch_all(
                 # after Ctrl-C: no worker starts another request; leaving the pool waits for
                 # the running ones, each within its deadline
                 work.stop()
-    return work.results()
 
 
 def _work(get: Get, watchdog: _Watchdog, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
+        if job is fetcher.REFILL:
+            work.refill()  # the next URLs come over a pipe: blocks this thread until they do
+            continue
         index, url = job
         work.put(index, _fetch_one(get, watchdog, plan, url))
 

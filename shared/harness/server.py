@@ -292,6 +292,18 @@ class ServerProcess:
     def reset(self) -> dict[str, int]:
         return self.get("/stats/reset")
 
+    def wait_idle(self, within_s: float = 5.0) -> bool:
+        """Wait until nothing is in flight (a request its client gave up on runs on here);
+        True if it got there within ``within_s``."""
+        import time
+
+        end = time.monotonic() + within_s
+        while self.stats()["inflight"]:
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.05)
+        return True
+
 
 if __name__ == "__main__":
     with contextlib.suppress(KeyboardInterrupt):

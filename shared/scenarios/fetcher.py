@@ -19,6 +19,7 @@ must never import gevent (``geventhttpclient`` would), and nothing here may impo
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import errno
 import socket
@@ -60,6 +61,7 @@ class Plan:
     concurrency: int
     timeout: float
     max_bytes: int
+    processes: int = 1
 
     def attempt(self, url: str) -> Attempt:
         """Start one request: its clock starts now (after any wait for a slot)."""
@@ -74,11 +76,12 @@ def plan(
     timeout: float,
     client: str,
     max_bytes: int,
+    processes: int = 1,
 ) -> tuple[Plan, list[str]]:
     """Check every argument (``ValueError``) before any I/O; return the plan and the URLs."""
-    spec.check_fetch_args(model, client, concurrency, timeout, max_bytes)
+    spec.check_fetch_args(model, client, concurrency, timeout, max_bytes, processes)
     url_list = spec.check_urls(urls)
-    return Plan(model, client, concurrency, float(timeout), max_bytes), url_list
+    return Plan(model, client, concurrency, float(timeout), max_bytes, processes), url_list
 
 
 # --- the run's work ------------------------------------------------------------------------------
@@ -122,6 +125,74 @@ class Work:
         if missing:
             raise RuntimeError(f"{len(missing)} URLs have no result, the first #{missing[0]}")
         return cast(list[FetchResult], self._results)
+
+
+#: what :meth:`StreamedWork.take` gives when the next URLs have not arrived yet: the worker
+#: calls :meth:`StreamedWork.refill` the model's way (it waits on a pipe), then takes again
+REFILL: Any = object()
+
+
+class StreamedWork(Work):
+    """The work of a streamed call (``fetch_stream``): the URLs come over the worker channel,
+    a batch at a time as the caller feeds them, each with its index in the caller's input, and
+    each result goes back the moment it is done (out of order: the caller puts them in order).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(())
+        self._stream = stream
+        self._batch: collections.deque[tuple[int, str]] = collections.deque()
+        self._ended = False
+        self._reading = threading.Lock()
+        #: results sent back
+        self.sent = 0
+
+    def workers(self, concurrency: int) -> int:
+        return concurrency  # how many URLs will come is not known
+
+    def take(self) -> tuple[int, str] | None:
+        with self._lock:
+            if self._stopped:
+                return None
+            if self._batch:
+                return self._batch.popleft()
+            return None if self._ended else REFILL
+
+    def refill(self) -> None:
+        """Wait for the caller's next batch (blocking: call it where blocking is allowed)."""
+        with self._reading:  # one reader of the channel; the others find the batch it read
+            with self._lock:
+                if self._batch or self._ended:
+                    return
+            batch = self._stream.receive()
+            with self._lock:
+                if batch is None:
+                    self._ended = True
+                else:
+                    self._batch.extend((index, url) for index, url in batch)
+
+    def put(self, index: int, result: FetchResult) -> None:
+        self._stream.send((index, result))
+        self.sent += 1
+
+    def results(self) -> list[FetchResult]:
+        raise TypeError("a streamed run sends its results back as they come")
+
+
+def across_processes(kind: spec.WorkerKind, plan: Plan, urls: list[str]) -> list[FetchResult]:
+    """``fetch_all(..., processes=P)``: the same fetch spread over ``plan.processes`` workers
+    of ``kind``, the concurrency split between them (shared.scenarios.fetch_dispatch)."""
+    from shared.scenarios import fetch_dispatch  # the worker harness: only when it is used
+
+    return fetch_dispatch.fetch_across(
+        kind,
+        urls,
+        processes=plan.processes,
+        concurrency=plan.concurrency,
+        timeout=plan.timeout,
+        client=plan.client,
+        max_bytes=plan.max_bytes,
+    )
 
 
 # --- one request --------------------------------------------------------------------------------
