@@ -11,13 +11,16 @@ import sys
 from collections.abc import Sequence
 
 from shared import spec
+from shared.harness.server_procs import add_scale_options
 from shared.scenarios import eat_play
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from shared.harness import server
 
-    return server.main(["--port", str(args.port)])
+    return server.main(
+        ["--port", str(args.port), "--processes", str(args.processes), "--ports", str(args.ports)]
+    )
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -153,9 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="run the local test server in the foreground",
-        description="Run the test server on 127.0.0.1 until Ctrl-C; prints its URL first.",
+        description=(
+            "Run the test server on 127.0.0.1 until Ctrl-C; prints its URL first (one URL a "
+            "line with --ports)."
+        ),
     )
     serve.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one")
+    add_scale_options(serve)
     serve.set_defaults(func=_cmd_serve)
 
     demo = sub.add_parser(

@@ -45,19 +45,21 @@ def facts() -> dict[str, Any]:
 
 
 class CpuMeter:
-    """CPU seconds a process used per wall second over a ``with`` block (1.0 = one core);
-    None when the process is gone by the end."""
+    """CPU seconds some processes used per wall second over a ``with`` block, summed over them
+    (1.0 = one core; a server of three processes may reach 3.0); None when one of them is
+    gone by the end."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, *pids: int) -> None:
         import psutil
 
-        self._proc = psutil.Process(pid)
+        if not pids:
+            raise ValueError("CpuMeter needs at least one pid")
+        self._procs = [psutil.Process(pid) for pid in pids]
         self._cpu0 = self._wall0 = 0.0
         self.share: float | None = None
 
     def _cpu(self) -> float:
-        t = self._proc.cpu_times()
-        return t.user + t.system
+        return sum(t.user + t.system for t in (p.cpu_times() for p in self._procs))
 
     def __enter__(self) -> CpuMeter:
         self._cpu0, self._wall0 = self._cpu(), time.perf_counter()

@@ -1,6 +1,13 @@
 """The local test server: aiohttp on uvloop, in a process of its own, on 127.0.0.1 only.
 
     python -m shared.harness.server --port 0        # prints its URL as the first line of stdout
+    python -m shared.harness.server --processes 3 --ports 2   # one URL a line, one per port
+
+One process by default. With ``--processes N`` it forks N - 1 more before any event loop
+exists, and every process runs a loop of its own on sockets of its own, bound to the same
+ports with ``SO_REUSEPORT``: the kernel spreads the connections between them. With
+``--ports M`` every process listens on M ports: one client address can hold only about as many
+connections to one server port as the ephemeral port range has ports.
 
 Every route does the same fixed work whoever calls it, so all models are measured against
 the same thing. Routes:
@@ -14,11 +21,22 @@ the same thing. Routes:
 - ``/close``           drops the connection before any response (a protocol fault)
 - ``/truncated``       promises 1000 bytes, sends 10, drops the connection
 - ``/garbage``         answers bytes that are not HTTP, then drops the connection
-- ``/stats``           JSON ``{"inflight", "peak", "count", "pid"}``: requests in flight now,
-                       the most ever in flight and requests started since the last reset
+- ``/stats``           JSON ``{"inflight", "peak", "count", "pid", "pids", "served_by"}``:
+                       requests in flight now, the most ever in flight and requests started
+                       since the last reset, over every process of the server; its pid, every
+                       process's pid, and the pid of the process that answered
 - ``/stats/reset``     zeroes ``peak`` and ``count`` (``inflight`` is what it is)
+- ``/stats/release``   answers every ``/delay`` now in flight at once, in every process (within
+                       ``server_procs.RELEASE_POLL_S``): a run that holds requests open ends when it
+                       has counted them, not when their delay ends
 
-``/stats`` and ``/stats/reset`` are not counted themselves. Anything else is a 404.
+``/stats`` and its sub-routes are not counted themselves. Anything else is a 404.
+
+How ``/stats`` stays right across processes: the counters live in one anonymous shared memory
+map, created before the fork, and every change to them happens under one lock shared by the
+processes. ``peak`` is compared with ``inflight`` at the moment the sum changes, so it is the
+peak of the sum, not a sum of each process's peak (which would count requests that were never
+in flight at the same time).
 """
 
 from __future__ import annotations
@@ -28,16 +46,20 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
+import time
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from shared.harness import proc
+from shared.harness.server_procs import Delays, Stats, add_scale_options, check_scale_options
 
 HOST = "127.0.0.1"
 MAX_DELAY_MS = 60_000
@@ -45,22 +67,12 @@ MAX_BYTES = 256 * 1024 * 1024
 _CHUNK = b"x" * (1 << 20)
 
 
-class Stats:
-    def __init__(self) -> None:
-        self.inflight = 0
-        self.peak = 0
-        self.count = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "inflight": self.inflight,
-            "peak": self.peak,
-            "count": self.count,
-            "pid": os.getpid(),
-        }
+#: how long the server waits for its forked processes to listen
+READY_TIMEOUT_S = 20.0
 
 
 STATS = web.AppKey("stats", Stats)
+DELAYS = web.AppKey("delays", Delays)
 
 
 @web.middleware
@@ -70,13 +82,11 @@ async def count_inflight(
     if request.path.startswith("/stats"):
         return await handler(request)
     stats = request.app[STATS]
-    stats.inflight += 1
-    stats.count += 1
-    stats.peak = max(stats.peak, stats.inflight)
+    stats.started()
     try:
         return await handler(request)
     finally:
-        stats.inflight -= 1
+        stats.ended()
 
 
 def _int_arg(request: web.Request, name: str, lo: int, hi: int, default: int | None = None) -> int:
@@ -97,7 +107,7 @@ def _int_arg(request: web.Request, name: str, lo: int, hi: int, default: int | N
 async def delay(request: web.Request) -> web.Response:
     ms = _int_arg(request, "ms", 0, MAX_DELAY_MS)
     if ms:
-        await asyncio.sleep(ms / 1000)
+        await request.app[DELAYS].wait(ms / 1000)
     return web.Response(body=b"ok")
 
 
@@ -171,15 +181,21 @@ async def stats(request: web.Request) -> web.Response:
 
 
 async def stats_reset(request: web.Request) -> web.Response:
-    s = request.app[STATS]
-    s.peak = s.inflight
-    s.count = 0
-    return web.json_response(s.as_dict())
+    request.app[STATS].reset()
+    return web.json_response(request.app[STATS].as_dict())
 
 
-def make_app() -> web.Application:
+async def stats_release(request: web.Request) -> web.Response:
+    request.app[STATS].release()  # the other processes see it within RELEASE_POLL_S
+    request.app[DELAYS].release()
+    return web.json_response(request.app[STATS].as_dict())
+
+
+def make_app(counters: Stats | None = None) -> web.Application:
+    """The routes; ``counters``: those the server's processes share (one process: its own)."""
     app = web.Application(middlewares=[count_inflight])
-    app[STATS] = Stats()
+    app[STATS] = counters or Stats()
+    app[DELAYS] = Delays()
     app.router.add_get("/delay/{ms}", delay)
     app.router.add_get("/bytes/{n}", nbytes)
     app.router.add_get("/status/{code}", status)
@@ -190,19 +206,40 @@ def make_app() -> web.Application:
     app.router.add_get("/garbage", garbage)
     app.router.add_get("/stats", stats)
     app.router.add_get("/stats/reset", stats_reset)
+    app.router.add_get("/stats/release", stats_release)
     return app
 
 
-async def _serve(port: int) -> None:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
-    runner = web.AppRunner(make_app(), access_log=None, handle_signals=False)
+def _listen(ports: list[int], *, shared: bool) -> list[socket.socket]:
+    """One listening socket per port (0: a free one); ``shared``: ``SO_REUSEPORT``, so that
+    every process of the server binds the same ports."""
+    socks = []
+    try:
+        for port in ports:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if shared:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((HOST, port))
+    except OSError:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
+
+
+async def _serve(socks: list[socket.socket], stats: Stats, ready: Callable[[], None]) -> None:
+    runner = web.AppRunner(make_app(stats), access_log=None, handle_signals=False)
     await runner.setup()
-    # a deep backlog: a 1000-connection burst must queue, not be refused
-    site = web.SockSite(runner, sock, backlog=4096, shutdown_timeout=0.5)
-    await site.start()
-    print(f"http://{HOST}:{sock.getsockname()[1]}", flush=True)
+    for sock in socks:
+        # a deep backlog: a 1000-connection burst must queue, not be refused
+        site = web.SockSite(runner, sock, backlog=4096, shutdown_timeout=0.5)
+        await site.start()
+    watcher = None
+    if len(stats.pids) > 1:
+        watcher = asyncio.create_task(runner.app[DELAYS].watch(stats))
+    ready()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -210,7 +247,80 @@ async def _serve(port: int) -> None:
     try:
         await stop.wait()
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await runner.cleanup()
+
+
+def _run_loop(socks: list[socket.socket], stats: Stats, ready: Callable[[], None]) -> None:
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_serve(socks, stats, ready))
+
+
+def _fork(index: int, ports: list[int], inherited: list[socket.socket], stats: Stats) -> int:
+    """Fork the server's process number ``index``; return its pid once it listens."""
+    ready_r, ready_w = os.pipe()
+    main_pid = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the new process: sockets of its own on the same ports, a loop of its own
+        code = 1
+        try:
+            os.close(ready_r)
+            proc.die_with(main_pid)
+            for sock in inherited:
+                sock.close()
+            socks = _listen(ports, shared=True)
+            _run_loop(socks, stats, lambda: os.write(ready_w, b"+"))
+            code = 0
+        except BaseException:
+            traceback.print_exc()  # the parent raises an OSError without the cause
+        finally:
+            os._exit(code)
+    os.close(ready_w)
+    try:
+        ready, _, _ = select.select([ready_r], [], [], READY_TIMEOUT_S)
+        if not ready or os.read(ready_r, 1) != b"+":
+            _stop_forked([pid])
+            raise OSError(f"server process {index + 1} did not start listening")
+    finally:
+        os.close(ready_r)
+    stats.set_pid(index, pid)
+    return pid
+
+
+def _stop_forked(pids: list[int], grace_s: float = 2.0) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    end = time.monotonic() + grace_s
+    for pid in pids:
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() >= end:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                break
+            time.sleep(0.01)
+
+
+def serve(port: int = 0, processes: int = 1, ports: int = 1) -> None:
+    """Listen on ``ports`` ports (from ``port`` on, or free ones) in ``processes`` processes,
+    print one URL a line, and serve until SIGINT or SIGTERM; OSError if it cannot listen."""
+    socks = _listen([port + i if port else 0 for i in range(ports)], shared=processes > 1)
+    bound = [sock.getsockname()[1] for sock in socks]
+    stats = Stats(processes)
+    forked: list[int] = []
+    try:
+        for index in range(1, processes):
+            forked.append(_fork(index, bound, socks, stats))
+
+        def announce() -> None:
+            print("\n".join(f"http://{HOST}:{p}" for p in bound), flush=True)
+
+        _run_loop(socks, stats, announce)
+    finally:
+        _stop_forked(forked)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,20 +331,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port", type=int, default=0, help="TCP port; 0 picks a free one (default)"
     )
+    add_scale_options(parser)
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be in 0..65535, got {args.port}")
+    problem = check_scale_options(args.port, args.processes, args.ports)
+    if problem:
+        parser.error(problem)
     if os.environ.get("SWITCHBENCH_PARENT_PID"):
         proc.die_with_parent()
-    import uvloop
-
     try:
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(_serve(args.port))
+        serve(args.port, args.processes, args.ports)
     except OSError as e:
-        print(
-            f"switchbench serve: cannot listen on {HOST}:{args.port}: {e.strerror}", file=sys.stderr
-        )
+        where = f"{HOST}:{args.port}" + (f" (+{args.ports - 1} ports)" if args.ports > 1 else "")
+        print(f"switchbench serve: cannot listen on {where}: {e.strerror or e}", file=sys.stderr)
         return 1
     return 0
 
@@ -242,13 +352,29 @@ def main(argv: list[str] | None = None) -> int:
 class ServerProcess:
     """The test server in a child process, for tests and benchmarks.
 
-    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset()``.
+    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset()``;
+    ``ServerProcess(processes=3, ports=2)``: ``srv.urls`` (one per port), ``srv.pids`` (every
+    process, for a CPU meter), ``srv.release()``.
     """
 
-    def __init__(self, port: int = 0, start_timeout_s: float = 20.0) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        start_timeout_s: float = 20.0,
+        *,
+        processes: int = 1,
+        ports: int = 1,
+    ) -> None:
+        problem = check_scale_options(port, processes, ports)
+        if problem:
+            raise ValueError(problem)
         self.port = port
+        self.processes = processes
+        self.ports = ports
         self.start_timeout_s = start_timeout_s
         self.url = ""
+        self.urls: list[str] = []
+        self.pids: list[int] = []
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -257,21 +383,35 @@ class ServerProcess:
         return self._proc.pid
 
     def __enter__(self) -> ServerProcess:
-        self._proc = proc.spawn(
-            ["-m", "shared.harness.server", "--port", str(self.port)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-        )
-        assert self._proc.stdout is not None
-        import select
-
-        ready, _, _ = select.select([self._proc.stdout], [], [], self.start_timeout_s)
-        line = self._proc.stdout.readline().decode().strip() if ready else ""
-        if not line.startswith("http://"):
-            proc.stop(self._proc)
-            raise RuntimeError(f"test server did not start (first line: {line!r})")
-        self.url = line
+        args = ["-m", "shared.harness.server", "--port", str(self.port)]
+        args += ["--processes", str(self.processes), "--ports", str(self.ports)]
+        self._proc = proc.spawn(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        try:
+            self.urls = self._read_urls()
+            self.url = self.urls[0]
+            self.pids = self.stats()["pids"]
+        except BaseException:
+            self.__exit__()
+            raise
         return self
+
+    def _read_urls(self) -> list[str]:
+        """The first ``ports`` lines of the server's stdout: its URLs."""
+        assert self._proc is not None
+        assert self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        out = b""
+        end = time.monotonic() + self.start_timeout_s
+        while out.count(b"\n") < self.ports:
+            ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+            chunk = os.read(fd, 4096) if ready else b""
+            if not chunk:
+                break
+            out += chunk
+        urls = out.decode().split()
+        if len(urls) < self.ports or not all(u.startswith("http://") for u in urls):
+            raise RuntimeError(f"test server did not start (first lines: {out[:200]!r})")
+        return urls
 
     def __exit__(self, *exc: object) -> None:
         if self._proc is not None:
@@ -286,17 +426,19 @@ class ServerProcess:
         with urllib.request.urlopen(self.url + path, timeout=timeout_s) as resp:  # noqa: S310
             return json.loads(resp.read())
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, Any]:
         return self.get("/stats")
 
-    def reset(self) -> dict[str, int]:
+    def reset(self) -> dict[str, Any]:
         return self.get("/stats/reset")
+
+    def release(self) -> dict[str, Any]:
+        """Answer every ``/delay`` in flight now, in every process (see ``/stats/release``)."""
+        return self.get("/stats/release")
 
     def wait_idle(self, within_s: float = 5.0) -> bool:
         """Wait until nothing is in flight (a request its client gave up on runs on here);
         True if it got there within ``within_s``."""
-        import time
-
         end = time.monotonic() + within_s
         while self.stats()["inflight"]:
             if time.monotonic() >= end:
