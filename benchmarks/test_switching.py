@@ -24,9 +24,16 @@ Three switch figures, three different things:
   two above, so a ``send()`` that goes in and comes back out counts as two. Threads have no
   switch a program can call (the kernel does it), so they have no row here.
 
+``switch_ns`` has one more row, variant ``processes``: the thread model's ping-pong between two
+processes (the tutorial's first way) through ``multiprocessing.Event``, started before the
+in-worker clock starts (the harness's ``value`` includes their start).
+
 ``spawn_join_us``: spawn ``n`` no-op tasks then join them all, per task, batches repeated so
 that every round is long. ``thread-pool`` is a different thing from ``thread``, labelled as
 such: ``submit`` to a fresh ``ThreadPoolExecutor(max_workers=8)`` reuses 8 threads.
+``process`` starts ``n`` processes from a fork server (``shared.scenarios.processes``) and
+joins them: a process costs milliseconds, so it runs one batch of ``n`` = 100 a round
+(group ``spawn_join_us n=100``).
 
 ``rss_kib_per_task``: RSS growth per task parked on one Event (psutil, inside the worker), in a
 fresh worker for every round: a second reading in the same process would reuse memory the
@@ -60,20 +67,37 @@ from shared import spec
 from shared.bench import timing
 from shared.harness.fixtures import Workers, kind_params
 from shared.harness.worker import ModelWorker
-from shared.scenarios import switching
+from shared.scenarios import processes, switching
 
-#: the spawn variants of every kind that runs the scenarios, with the variant each records:
-#: the kind's own, or the spawn mechanism where it is not the model's default (thread-pool)
+#: the spawn variants of every kind that runs the scenarios, at each of the variant's sizes,
+#: with the variant each records: the kind's own, or the spawn mechanism where it is not the
+#: model's default (thread-pool, process)
 SPAWN_CASES = [
     pytest.param(
         kind,
         mech,
         kind.variant if mech == kind.facts.spawn_variants[0] else mech,
-        id=kind.id if mech == kind.facts.spawn_variants[0] else mech,
+        n,
+        id=(kind.id if mech == kind.facts.spawn_variants[0] else mech) + f"-n{n}",
     )
     for kind in spec.RUNNERS
     for mech in kind.facts.spawn_variants
+    for n in switching.spawn_sizes(mech)
 ]
+#: every kind's Event ping-pong between its own tasks, then each model's others (thread:
+#: between two processes), recorded under that variant
+SWITCH_CASES = [pytest.param(kind, None, kind.variant, id=kind.id) for kind in spec.RUNNERS] + [
+    pytest.param(kind, other, other, id=f"{kind.model}-{other}")
+    for kind in spec.DEFAULT_KINDS
+    for other in kind.facts.ping_pongs
+]
+SWITCH_NOTES = {
+    "processes": (
+        "two processes started from a fork server before the timing starts, handing off "
+        "through multiprocessing.Event (a lock and a semaphore in shared memory): no GIL "
+        "between them, every handoff through the kernel"
+    )
+}
 RAW_CASES = [
     pytest.param(kind, raw, id=raw) for kind in spec.DEFAULT_KINDS for raw in kind.facts.raw_kinds
 ]
@@ -101,15 +125,22 @@ def _skip_large_when_quick(n: int, quick: bool) -> None:
 
 
 @pytest.mark.benchmark(group="switch_ns")
-@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
-def test_switch_ns(benchmark: Any, workers: Workers, quick: bool, kind: spec.WorkerKind) -> None:
+@pytest.mark.parametrize(("kind", "between", "variant"), SWITCH_CASES)
+def test_switch_ns(
+    benchmark: Any,
+    workers: Workers,
+    quick: bool,
+    kind: spec.WorkerKind,
+    between: str | None,
+    variant: str,
+) -> None:
     n = switching.HANDOFFS
     worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
         worker,
         "switching.ping_pong",
-        {"n": n},
+        {"n": n, "variant": between},
         rounds=_rounds(quick),
     )
     assert timed.result["handoffs"] == n
@@ -117,13 +148,15 @@ def test_switch_ns(benchmark: Any, workers: Workers, quick: bool, kind: spec.Wor
     timing.record(
         benchmark,
         model=kind.model,
-        variant=kind.variant,
+        variant=variant,
         scenario="switching",
         metric="switch_ns",
         unit="ns",
         timed=timed,
         n=n,
-        primitive=f"{kind.facts.event} ping-pong",
+        primitive=f"{kind.facts.event} ping-pong"
+        + (f" between {between}, multiprocessing.Event" if between else ""),
+        note=SWITCH_NOTES.get(between),
         **figures,
     )
 
@@ -193,17 +226,19 @@ def test_raw_switch_ns(
     )
 
 
-def _spawn(
+@pytest.mark.parametrize(("kind", "spawn_variant", "variant", "n"), SPAWN_CASES)
+def test_spawn_join_us(
     benchmark: Any,
     workers: Workers,
     quick: bool,
-    n: int,
     kind: spec.WorkerKind,
     spawn_variant: str,
     variant: str,
+    n: int,
 ) -> None:
     _skip_large_when_quick(n, quick)
-    repeat = switching.repeat_for(n)
+    benchmark.group = f"spawn_join_us n={n}"
+    repeat = switching.repeat_for(n, spawn_variant)
     worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
@@ -226,34 +261,9 @@ def _spawn(
         repeat=repeat,
         mechanism=spawn_variant,
         pool_workers=switching.POOL_WORKERS if spawn_variant == "thread-pool" else None,
+        start_method=processes.START_METHOD if spawn_variant == "process" else None,
         **figures,
     )
-
-
-@pytest.mark.benchmark(group="spawn_join_us n=1000")
-@pytest.mark.parametrize(("kind", "spawn_variant", "variant"), SPAWN_CASES)
-def test_spawn_join_us_1000(
-    benchmark: Any,
-    workers: Workers,
-    quick: bool,
-    kind: spec.WorkerKind,
-    spawn_variant: str,
-    variant: str,
-) -> None:
-    _spawn(benchmark, workers, quick, 1_000, kind, spawn_variant, variant)
-
-
-@pytest.mark.benchmark(group="spawn_join_us n=10000")
-@pytest.mark.parametrize(("kind", "spawn_variant", "variant"), SPAWN_CASES)
-def test_spawn_join_us_10000(
-    benchmark: Any,
-    workers: Workers,
-    quick: bool,
-    kind: spec.WorkerKind,
-    spawn_variant: str,
-    variant: str,
-) -> None:
-    _spawn(benchmark, workers, quick, 10_000, kind, spawn_variant, variant)
 
 
 def _rss(benchmark: Any, quick: bool, n: int, kind: spec.WorkerKind) -> None:

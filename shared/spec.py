@@ -44,6 +44,9 @@ class Model:
     raw_kinds: tuple[str, ...]
     #: how tasks are spawned and joined (``spawn_join_us``); the first is the default
     spawn_variants: tuple[str, ...]
+    #: ping-pongs other than between two of the model's tasks, each a ``switch_ns`` row of
+    #: its own under that variant (thread: between two processes)
+    ping_pongs: tuple[str, ...] = ()
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -88,13 +91,15 @@ MODEL_FACTS: dict[str, Model] = {
     ),
     "thread": Model(
         "thread",
-        lessons={"threads": "thread", "serial": "thread"},
+        # processes: the tutorial's first way, with the standard library's multiprocessing
+        lessons={"threads": "thread", "serial": "thread", "processes": "thread"},
         clients=("httpx", "urllib3"),
         event="threading.Event",
         yield_call="time.sleep(0)",
         yield_variant="time-sleep-0",
         raw_kinds=(),
-        spawn_variants=("thread", "thread-pool"),
+        spawn_variants=("thread", "thread-pool", "process"),
+        ping_pongs=("processes",),
     ),
 }
 

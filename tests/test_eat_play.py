@@ -48,6 +48,7 @@ KIND = {
     ("asyncio", "generators"): "by-hand",
     ("thread", "threads"): "concurrent",
     ("thread", "serial"): "one-after-the-other",
+    ("thread", "processes"): "concurrent",
 }
 
 CASES = [pytest.param(m, v, id=f"{m}-{v}") for (m, v) in KIND]
@@ -56,7 +57,7 @@ CASES = [pytest.param(m, v, id=f"{m}-{v}") for (m, v) in KIND]
 #: choice; under load play's sometimes wins (seen with two CPU hogs running beside the tests)
 CONCURRENT_PLAY_FIRST = ["egon play 1", "egon eat 1", "egon play 2", "egon eat 2"]
 
-TOTAL = re.compile(r"total (\d+\.\d\d) s")
+TOTAL = re.compile(r"total (\d+\.\d\d) s(?: \(start-up (\d+\.\d\d) s\))?")
 
 
 def _may_print(model: str, variant: str | None) -> list[list[str]]:
@@ -181,6 +182,25 @@ def test_total(pool: Workers, runs: Runs, serial_s: float, model: str, variant: 
     while tries[-1] >= 0.75 * serial_s and len(tries) < 3:
         tries.append(_run(pool, model, variant).total)
     assert tries[-1] < 0.75 * serial_s, f"never faster than serial ({serial_s:.3f} s): {tries}"
+
+
+#: the lessons whose tasks are processes: their total line shows the start-up inside it
+STARTS_PROCESSES = {("thread", "processes")}
+
+
+@pytest.mark.parametrize(("model", "variant"), CASES)
+def test_the_total_shows_the_start_up_where_tasks_are_processes(
+    runs: Runs, model: str, variant: str
+) -> None:
+    last = _get(runs, f"{model}-{variant}").stdout.splitlines()[-1]
+    m = TOTAL.fullmatch(last)
+    assert m, last
+    if (model, variant) not in STARTS_PROCESSES:
+        assert m.group(2) is None
+        return
+    assert m.group(2) is not None, f"no start-up shown: {last!r}"
+    startup, total = float(m.group(2)), float(m.group(1))
+    assert 0 < startup < total - 0.9 * EAT_SECONDS * SCALE
 
 
 def _without_the_threads_freedom(model: str, lines: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from shared import spec
@@ -25,15 +26,51 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- ping-pong through the model's Event -------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
+#: every kind's ping-pong between its own tasks, and each model's others (thread: processes)
+PING_PONGS = [pytest.param(kind, None, id=kind.id) for kind in spec.RUNNERS] + [
+    pytest.param(kind, other, id=f"{kind.id}-{other}")
+    for kind in spec.DEFAULT_KINDS
+    for other in kind.facts.ping_pongs
+]
+
+
+@pytest.mark.parametrize(("kind", "variant"), PING_PONGS)
 @pytest.mark.parametrize("n", [2, 10, 1_000])
 def test_ping_pong_alternates_and_counts_handoffs(
-    workers: Workers, kind: spec.WorkerKind, n: int
+    workers: Workers, kind: spec.WorkerKind, variant: str | None, n: int
 ) -> None:
     # handoffs_result raises inside the worker unless the two tasks took turns 0, 1, 0, 1...
-    result = workers.get(kind).call("switching.ping_pong", n=n)
+    result = workers.get(kind).call("switching.ping_pong", n=n, variant=variant)
     assert result["handoffs"] == n
     assert result["elapsed_s"] > 0
+
+
+@pytest.mark.parametrize(
+    "kind", kind_params(k for k in spec.DEFAULT_KINDS if not k.facts.ping_pongs)
+)
+def test_a_model_without_other_ping_pongs_refuses_one(
+    workers: Workers, kind: spec.WorkerKind
+) -> None:
+    with pytest.raises(RemoteError, match="between its own tasks only") as err:
+        workers.get(kind).call("switching.ping_pong", n=4, variant="processes")
+    assert err.value.remote_type == "ValueError"
+
+
+def test_processes_started_by_the_thread_model_are_gone_once_it_returns() -> None:
+    # the fork server and multiprocessing's resource tracker stay (each ends with the
+    # worker); nothing the fork server forked outlives the call
+    with ModelWorker("thread") as w:
+        w.call("switching.ping_pong", n=100, variant="processes")
+        w.call("switching.spawn_join", n=20, variant="process")
+        w.call("eat_play.run", variant="processes", scale=0.05)
+        assert w.pid is not None
+        helpers = psutil.Process(w.pid).children()
+        roles = sorted(c.cmdline()[-1].split(" import ")[0] for c in helpers)
+        assert roles == ["from multiprocessing.forkserver", "from multiprocessing.resource_tracker"]
+        assert [c.children() for c in helpers] == [[], []]
+        assert w.call("shared.harness.introspect.threads_alive") == 1
+    _, alive = psutil.wait_procs(helpers, timeout=5)
+    assert alive == []
 
 
 @pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
@@ -229,10 +266,10 @@ def test_the_demo_prints_every_figure(model: str, args: list[str]) -> None:
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
     lines = out.stdout.splitlines()
     metrics = [line.split()[0] for line in lines[:-1]]
-    raw = len(spec.MODEL_FACTS[model].raw_kinds)
-    spawn = len(spec.MODEL_FACTS[model].spawn_variants)
-    assert metrics == ["switch_ns", "yield_ns"] + ["raw_switch_ns"] * raw + [
-        "spawn_join_us"
-    ] * spawn + ["rss_kib"]
+    facts = spec.MODEL_FACTS[model]
+    switches = ["switch_ns"] * (1 + len(facts.ping_pongs))
+    raw = ["raw_switch_ns"] * len(facts.raw_kinds)
+    spawn = ["spawn_join_us"] * len(facts.spawn_variants)
+    assert metrics == [*switches, "yield_ns", *raw, *spawn, "rss_kib"]
     assert lines[-1].startswith(f"({model}, pid ")
     assert out.stderr == ""

@@ -47,8 +47,10 @@ from shared.scenarios.switching import clock
 MODEL = "asyncio"
 
 
-def ping_pong(n: int) -> dict[str, Any]:
-    """``n`` one-way handoffs between two tasks, each woken by its own Event."""
+def ping_pong(n: int, variant: str | None = None) -> dict[str, Any]:
+    """``n`` one-way handoffs between two tasks, each woken by its own Event (``variant``: no
+    other ping-pong here)."""
+    switching.check_ping_pong(MODEL, variant)
     turns_each = switching.check_handoffs(n)
     return runner.run(_ping_pong(turns_each))
 

@@ -44,8 +44,10 @@ from shared.scenarios.switching import clock  # noqa: E402
 MODEL = "gevent"
 
 
-def ping_pong(n: int) -> dict[str, Any]:
-    """``n`` one-way handoffs between two greenlets, each woken by its own Event."""
+def ping_pong(n: int, variant: str | None = None) -> dict[str, Any]:
+    """``n`` one-way handoffs between two greenlets, each woken by its own Event (``variant``: no
+    other ping-pong here)."""
+    switching.check_ping_pong(MODEL, variant)
     turns_each = switching.check_handoffs(n)
     turns: list[int] = []
     ping_go, pong_go = Event(), Event()

@@ -7,6 +7,11 @@ in its own ``wait()``), ``time.sleep(0)`` between two threads, starting and join
 threads (and, as a separate variant, submitting to a ``ThreadPoolExecutor``), and the memory
 a thread parked on an Event keeps.
 
+Processes, the tutorial's first way, as variants of the same functions: the ping-pong between
+two processes through ``multiprocessing.Event`` (no GIL between them, a lock and a semaphore
+in shared memory instead), and starting and joining processes (``process``), each forked by a
+fork server (``shared/scenarios/processes.py``).
+
 What threads do not have: a yield to a chosen peer (``time.sleep(0)`` releases the GIL and
 asks the OS to run someone else, with no promise of who: ``yield_loop`` reports how often the
 other thread really ran next), and a raw switch a program can call (``raw_switch`` says so).
@@ -22,15 +27,18 @@ beside
 the same, in the same order; only the scheduling differs.
 
 Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in a fresh
-process, where it reads a little higher)::
+process, where it reads a little higher; the first process started also starts the fork
+server)::
 
     $ python -m impls.thread_impl.switching --quick
-    switch_ns           19222 ns  Event ping-pong
-    yield_ns            34553 ns  time.sleep(0) (the other task ran next 83% of the time)
-    spawn_join_us       184.4 us  thread, n=1000
-    spawn_join_us        18.2 us  thread-pool, n=1000
-    rss_kib             13.36 KiB  per parked task, n=1000
-    (thread, pid 16337; RSS figures after the first may reuse freed memory)
+    switch_ns           14454 ns  Event ping-pong
+    switch_ns           54434 ns  Event ping-pong, between processes
+    yield_ns            35814 ns  time.sleep(0) (the other task ran next 64% of the time)
+    spawn_join_us        77.8 us  thread, n=1000
+    spawn_join_us        23.2 us  thread-pool, n=1000
+    spawn_join_us     18279.5 us  process, n=100
+    rss_kib             13.90 KiB  per parked task, n=1000
+    (thread, pid 2595; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations
@@ -40,14 +48,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from shared.scenarios import switching
+from shared.scenarios import processes, switching
 from shared.scenarios.switching import clock
 
 MODEL = "thread"
 
 
-def ping_pong(n: int) -> dict[str, Any]:
-    """``n`` one-way handoffs between two threads, each woken by its own Event."""
+def ping_pong(n: int, variant: str | None = None) -> dict[str, Any]:
+    """``n`` one-way handoffs between two threads, each woken by its own Event (``variant``
+    ``"processes"``: between two processes, through ``multiprocessing.Event``)."""
+    if switching.check_ping_pong(MODEL, variant) == "processes":
+        return _ping_pong_processes(n)
     turns_each = switching.check_handoffs(n)
     turns: list[int] = []
     ping_go, pong_go = threading.Event(), threading.Event()
@@ -73,6 +84,65 @@ def ping_pong(n: int) -> dict[str, Any]:
     for player in players:
         player.join()  # blocks until the thread has finished
     return switching.handoffs_result(n, turns, clock() - t0)
+
+
+def _ping_pong_processes(n: int) -> dict[str, Any]:
+    """The same handoffs between two processes, timed once both are ready (a process takes
+    milliseconds to start; ``spawn_join`` measures that). Each turn is logged in shared
+    memory by the process that ran it, at the next free place."""
+    turns_each = switching.check_handoffs(n)
+    ctx = processes.context()
+    turns = ctx.RawArray("b", n)
+    cursor = ctx.RawValue("q", 0)
+    ping_go, pong_go, done = ctx.Event(), ctx.Event(), ctx.Event()
+    ready = ctx.Barrier(3)
+    shared = (turns, cursor, ping_go, pong_go, ready, turns_each)
+    players = [ctx.Process(target=_player, args=(me, done, *shared)) for me in (0, 1)]
+    for player in players:
+        player.start()  # an OS process each, forked by the fork server
+    try:
+        ready.wait(timeout=processes.START_GRACE_S)  # blocks until both processes run
+        t0 = clock()
+        # blocks in the kernel until ping has taken its last turn
+        if not done.wait(processes.START_GRACE_S + n * processes.HANDOFF_BOUND_S):
+            raise RuntimeError(f"the ping-pong between processes did not end ({n} handoffs)")
+        elapsed = clock() - t0
+    finally:
+        processes.join_all(players)  # blocks until both processes have exited
+    return switching.handoffs_result(n, list(turns[: cursor.value]), elapsed)
+
+
+def _player(
+    me: int,
+    done: Any,
+    turns: Any,
+    cursor: Any,
+    ping_go: Any,
+    pong_go: Any,
+    ready: Any,
+    turns_each: int,
+) -> None:
+    """ping (0) or pong (1) in a process of its own: ``ping_pong``'s players, with the log
+    in shared memory."""
+
+    def log() -> None:
+        turns[cursor.value] = me  # only the process whose turn it is writes: no lock
+        cursor.value += 1
+
+    ready.wait()
+    for _ in range(turns_each):
+        if me == 0:
+            log()
+            pong_go.set()  # wakes pong's process in the kernel
+            ping_go.wait()  # blocks in the kernel until pong sets it
+            ping_go.clear()
+        else:
+            pong_go.wait()  # blocks in the kernel until ping sets it
+            pong_go.clear()
+            log()
+            ping_go.set()  # wakes ping's process in the kernel
+    if me == 0:
+        done.set()
 
 
 def yield_loop(n: int) -> dict[str, Any]:
@@ -104,10 +174,13 @@ def spawn_join(n: int, repeat: int = 1, variant: str | None = None) -> dict[str,
     """``repeat`` times: start ``n`` threads that do nothing and join them (``thread``), or
     submit ``n`` no-op calls to a fresh pool of POOL_WORKERS threads and wait for them all
     (``thread-pool``: the pool reuses its threads, so this measures a queue handoff, not a
-    thread start)."""
+    thread start), or start ``n`` processes and join them (``process``: each forked by the
+    fork server, counting itself in shared memory)."""
     switching.check_count("n", n)
     switching.check_count("repeat", repeat)
     variant = switching.check_spawn_variant(MODEL, variant)
+    if variant == "process":
+        return _spawn_join_processes(n, repeat)
     ran: list[None] = []
 
     def task() -> None:
@@ -127,6 +200,24 @@ def spawn_join(n: int, repeat: int = 1, variant: str | None = None) -> dict[str,
                 for f in futures:
                     f.result()  # blocks until that call has run
     return switching.spawn_result(variant, n, repeat, len(ran), clock() - t0)
+
+
+def _spawn_join_processes(n: int, repeat: int) -> dict[str, Any]:
+    ctx = processes.context()
+    ran = ctx.Value("q", 0)  # a counter in shared memory, with its own lock
+    t0 = clock()
+    for _ in range(repeat):
+        tasks = [ctx.Process(target=_count_me, args=(ran,)) for _ in range(n)]
+        for t in tasks:
+            t.start()  # a new OS process, forked by the fork server
+        for t in tasks:
+            t.join()  # blocks until the process has exited
+    return switching.spawn_result("process", n, repeat, ran.value, clock() - t0)
+
+
+def _count_me(ran: Any) -> None:
+    with ran.get_lock():  # processes share no GIL: the counter needs its lock
+        ran.value += 1
 
 
 def parked_rss(n: int) -> dict[str, Any]:

@@ -45,16 +45,20 @@ def say(name: str, action: str, step: int) -> None:
     sys.stdout.flush()
 
 
-def total_line(seconds: float) -> str:
-    """The last line of every run: ``total 2.00 s``."""
-    return f"total {seconds:.2f} s"
+def total_line(seconds: float, startup_s: float | None = None) -> str:
+    """The last line of every run: ``total 2.00 s``; where tasks are processes, with their
+    start-up inside the total shown beside it: ``total 2.05 s (start-up 0.05 s)``."""
+    startup = "" if startup_s is None else f" (start-up {startup_s:.2f} s)"
+    return f"total {seconds:.2f} s{startup}"
 
 
 @dataclass
 class Total:
-    """Filled in by :func:`timer` when its block ends."""
+    """Filled in by :func:`timer` when its block ends (``startup_s`` by the block itself,
+    where starting the tasks is worth showing)."""
 
     seconds: float = float("nan")
+    startup_s: float | None = None
 
 
 @contextlib.contextmanager
@@ -64,7 +68,7 @@ def timer() -> Iterator[Total]:
     t0 = time.perf_counter()
     yield total
     total.seconds = time.perf_counter() - t0
-    sys.stdout.write(total_line(total.seconds) + "\n")
+    sys.stdout.write(total_line(total.seconds, total.startup_s) + "\n")
     sys.stdout.flush()
 
 

@@ -54,6 +54,10 @@ RAW_SWITCHES = 1_000_000
 #: tasks per ``spawn_join_us`` round: a batch of ``n`` is repeated ``repeat_for(n)`` times
 SPAWN_SIZES: tuple[int, ...] = (1_000, 10_000)
 SPAWN_TASKS_PER_ROUND = 5_000
+#: a process costs milliseconds to start (a thread microseconds): the ``process`` spawn
+#: variant runs one batch of these sizes a round, so that a round stays short
+PROCESS_SPAWN_SIZES: tuple[int, ...] = (100,)
+PROCESS_SPAWN = "process"
 #: parked tasks for ``rss_kib_per_task``
 RSS_SIZES: tuple[int, ...] = (1_000, 10_000, 100_000)
 #: tasks parked before the first RSS reading; they stay parked, and absorb the one-off costs
@@ -78,9 +82,14 @@ def rounds(pair: tuple[int, int], quick: bool) -> int:
     return pair[1] if quick else pair[0]
 
 
-def repeat_for(n: int) -> int:
+def spawn_sizes(variant: str) -> tuple[int, ...]:
+    """The ``n`` a spawn variant is measured at."""
+    return PROCESS_SPAWN_SIZES if variant == PROCESS_SPAWN else SPAWN_SIZES
+
+
+def repeat_for(n: int, variant: str | None = None) -> int:
     """How many batches of ``n`` tasks one ``spawn_join_us`` round runs."""
-    return max(1, SPAWN_TASKS_PER_ROUND // n)
+    return 1 if variant == PROCESS_SPAWN else max(1, SPAWN_TASKS_PER_ROUND // n)
 
 
 # --- limits: can this machine hold n parked tasks? -----------------------------------------
@@ -227,6 +236,17 @@ def check_raw_kind(model: str, kind: str) -> str:
     return kind
 
 
+def check_ping_pong(model: str, variant: str | None) -> str | None:
+    """None (between two of the model's tasks) or one of the model's other ping-pongs."""
+    spec.check_model(model)
+    others = spec.MODEL_FACTS[model].ping_pongs
+    if variant is None:
+        return None
+    if not others:
+        raise ValueError(f"the {model} model's ping-pong runs between its own tasks only")
+    return spec.check_choice(variant, others, "ping-pong variant", f" for {model}")
+
+
 def check_spawn_variant(model: str, variant: str | None) -> str:
     spec.check_model(model)
     variants = spec.MODEL_FACTS[model].spawn_variants
@@ -335,8 +355,12 @@ def demo(
     parked_rss: Callable[..., dict[str, Any]],
 ) -> None:
     """Run each measurement once and print one line per figure (in-process timing)."""
-    r = ping_pong(HANDOFFS)
-    print(f"switch_ns      {r['elapsed_s'] / HANDOFFS * 1e9:10.0f} ns  Event ping-pong")
+    for other in (None, *spec.MODEL_FACTS[model].ping_pongs):
+        r = ping_pong(HANDOFFS, other)
+        between = f", between {other}" if other else ""
+        print(
+            f"switch_ns      {r['elapsed_s'] / HANDOFFS * 1e9:10.0f} ns  Event ping-pong{between}"
+        )
     r = yield_loop(HANDOFFS)
     print(
         f"yield_ns       {r['elapsed_s'] / HANDOFFS * 1e9:10.0f} ns  {r['call']}"
@@ -345,9 +369,10 @@ def demo(
     for kind in spec.MODEL_FACTS[model].raw_kinds:
         r = raw_switch(RAW_SWITCHES, kind)
         print(f"raw_switch_ns  {r['elapsed_s'] / RAW_SWITCHES * 1e9:10.0f} ns  {kind}")
-    for n in SPAWN_SIZES[:1] if quick else SPAWN_SIZES:
-        for variant in spec.MODEL_FACTS[model].spawn_variants:
-            repeat = repeat_for(n)
+    for variant in spec.MODEL_FACTS[model].spawn_variants:
+        sizes = spawn_sizes(variant)
+        for n in sizes[:1] if quick else sizes:
+            repeat = repeat_for(n, variant)
             r = spawn_join(n, repeat, variant)
             per = r["elapsed_s"] / (n * repeat) * 1e6
             print(f"spawn_join_us  {per:10.1f} us  {variant}, n={n}")
