@@ -47,6 +47,9 @@ class Model:
     #: ping-pongs other than between two of the model's tasks, each a ``switch_ns`` row of
     #: its own under that variant (thread: between two processes)
     ping_pongs: tuple[str, ...] = ()
+    #: how a load is laid out in this model (shared.scenarios.layout): processes x threads
+    #: x tasks; gevent has no threads (patched, a thread is a greenlet), threads no tasks
+    layout: tuple[str, ...] = ("processes", "threads", "tasks")
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -73,6 +76,7 @@ MODEL_FACTS: dict[str, Model] = {
         yield_variant=None,
         raw_kinds=("greenlet",),
         spawn_variants=("spawn",),
+        layout=("processes", "tasks"),
     ),
     "asyncio": Model(
         "asyncio",
@@ -100,6 +104,7 @@ MODEL_FACTS: dict[str, Model] = {
         raw_kinds=(),
         spawn_variants=("thread", "thread-pool", "process"),
         ping_pongs=("processes",),
+        layout=("processes", "threads"),
     ),
 }
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from shared import spec
@@ -94,6 +94,11 @@ def fetch_round(
     elapsed = time.perf_counter() - t0
     if len(results) != requests:
         raise RuntimeError(f"fetch_all returned {len(results)} results for {requests} URLs")
+    return round_summary(results, elapsed)
+
+
+def round_summary(results: Sequence[spec.FetchResult], elapsed_s: float) -> dict[str, Any]:
+    """What :func:`fetch_round` returns for ``results`` fetched in ``elapsed_s``."""
     errors: Counter[str] = Counter()
     for r in results:
         if r.error is not None:
@@ -101,8 +106,8 @@ def fetch_round(
         elif r.status != 200:
             errors[f"status-{r.status}"] += 1
     return {
-        "requests": requests,
-        "elapsed_s": elapsed,
+        "requests": len(results),
+        "elapsed_s": elapsed_s,
         "latencies_s": [r.elapsed_s for r in results],
         "errors": dict(errors),
     }

@@ -14,11 +14,12 @@ versions). Versions come from package metadata: the pytest process never imports
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shared.bench import machine
+from shared.harness import fanout
 from shared.harness.worker import ModelWorker
 
 #: a round must be at least this many no-op round trips long (harness overhead < 1 %)
@@ -137,6 +138,37 @@ def time_fresh_calls(
         box[-1],
         round_stat(benchmark, "median"),
         median_rt,
+        tuple(box[-rounds:]),
+        round_stat(benchmark, "min"),
+    )
+
+
+def time_fanout(
+    benchmark: Any,
+    workers: Sequence[ModelWorker],
+    fn: str,
+    parts: Sequence[dict[str, Any]],
+    *,
+    rounds: int,
+    warmup_rounds: int = 0,
+    deadline_s: float | None = None,
+) -> Timed:
+    """Like :func:`time_calls`, a round being ``fn(**parts[i])`` in ``workers[i]``, all at
+    once (``shared.harness.fanout.call_all``: P processes of one model). Each round's result
+    is the list of the parts' values; ``roundtrip_s`` is the median of the workers' no-op
+    round trips."""
+    trips = [roundtrip_s(w) for w in workers]
+    box: list[Any] = []
+
+    def target() -> None:
+        replies = fanout.call_all(workers, fn, parts, deadline_s=deadline_s)
+        box.append([r.value for r in replies])
+
+    benchmark.pedantic(target, rounds=rounds, warmup_rounds=warmup_rounds, iterations=1)
+    return Timed(
+        box[-1],
+        round_stat(benchmark, "median"),
+        statistics.median(trips),
         tuple(box[-rounds:]),
         round_stat(benchmark, "min"),
     )
