@@ -16,6 +16,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="switchbench: fewer rounds and smaller sizes; the whole suite in about a minute",
     )
     parser.addoption(
+        "--capacity-full",
+        action="store_true",
+        default=False,
+        help="switchbench: run every capacity step, up to 50,000 held connections (minutes); "
+        "by default only 1,000 and 10,000",
+    )
+    parser.addoption(
         "--report-dir",
         default="benchmark-report",
         metavar="DIR",
@@ -28,6 +35,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def quick(request: pytest.FixtureRequest) -> bool:
     """True under ``pytest benchmarks/ --quick``."""
     return bool(request.config.getoption("--quick"))
+
+
+@pytest.fixture(scope="session")
+def capacity_full(request: pytest.FixtureRequest) -> bool:
+    """True under ``pytest benchmarks/ --capacity-full``."""
+    return bool(request.config.getoption("--capacity-full"))
 
 
 @pytest.hookimpl(tryfirst=True)
