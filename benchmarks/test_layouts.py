@@ -49,11 +49,6 @@ CASES = [
 #: seconds a round may take beyond its waves before its workers are killed
 DEADLINE_SLACK_S = 60.0
 
-NOTES = {
-    "gevent": layout.NO_THREADS.replace(" (give tasks=T x K)", ""),
-    "thread": layout.NO_TASKS.replace(" (give threads=T x K)", ""),
-}
-
 
 @pytest.fixture(scope="module")
 def layout_server() -> Iterator[ServerProcess]:
@@ -134,7 +129,7 @@ def test_layout(
     assert all(r["requests"] == requests and r["processes"] == lay.processes for r in rounds)
     rate = requests / timed.median_s if timed.median_s else None
     p50, p99 = sweep.latency_ms(rounds)
-    notes = [NOTES[lay.kind.model]] if lay.kind.model in NOTES else []
+    notes = []
     if delay_ms and peak < lay.concurrency:
         notes.append(f"only {peak} of {lay.concurrency} requests were ever in flight at once")
     timing.record(

@@ -108,9 +108,7 @@ def test_a_step_holds_every_request_then_leaves_nothing_running(kind: spec.Worke
         assert step.note is None
         pids = [w.pid for w in workers]
         assert srv.wait_idle(within_s=5)  # the release answered every held request
-    gone, alive = psutil.wait_procs(
-        [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)], 5
-    )
+    _, alive = psutil.wait_procs([psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)], 5)
     assert alive == []
 
 
