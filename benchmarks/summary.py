@@ -4,7 +4,7 @@ pytest-benchmark's own tables show seconds per round, and a fetch round's size d
 the pair (rounds are sized by time), so they cannot compare rates. Benchmarks here hand
 their ``extra_info`` to :func:`remember`, which registers this module as a plugin the first
 time; its :func:`pytest_terminal_summary` prints one table per fetch point with every pair
-side by side (the CPU-bound figures are in the comparison of shared.report.core).
+side by side (the CPU-bound figures are in the comparison of shared.report.terminal).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def fetch_lines(recs: list[dict[str, Any]]) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    # the per-point detail the side-by-side comparison (shared.report.core) leaves out
+    # the per-point detail the side-by-side comparison (shared.report.terminal) leaves out
     lines = fetch_lines(records(config))
     if lines:
         terminalreporter.write_sep("=", "switchbench: fetch sweep, per point")

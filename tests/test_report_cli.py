@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from shared import cli
-
-ROOT = Path(__file__).resolve().parents[1]
+from shared.harness.proc import ROOT
 
 TINY_BENCH = """
 import time
