@@ -1,7 +1,7 @@
 """What the report prints and writes: the terminal summary, report.md, results.json, plots.
 
-shared.report.terminal (the end-of-run summary), shared.report.markdown,
-shared.report.write and shared.report.plots.
+shared.report.terminal (the one end-of-run summary, the fetch tables per point included),
+shared.report.markdown, shared.report.write and shared.report.plots.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from shared.harness.proc import ROOT
 from shared.report.markdown import PLOT_CAPTIONS, markdown
 from shared.report.results import not_run, results_from_json
-from shared.report.terminal import terminal_lines
+from shared.report.terminal import fetch_point_lines, terminal_lines
 from shared.report.write import write_report
 from tests import report_samples as s
 from tests.report_samples import entry, res
@@ -163,6 +163,82 @@ def test_degenerate_figures_never_break_the_report(how: str, tmp_path: Path) -> 
         w = write_report(r, data, tmp_path)
         assert w.warnings == []
         assert not any(why.startswith("failed") for why in w.not_drawn.values())
+
+
+# --- the fetch sweep, per point ----------------------------------------------------------
+
+
+def _rec(pair: str, value: float | None, **kw: Any) -> dict[str, Any]:
+    """A fetch benchmark as benchmarks/test_fetch.py records it (``pair``, figures beside)."""
+    model = "wrk" if pair == "wrk" else pair.split("-")[0]
+    return entry("req_per_s", model, value, "req/s", scenario="fetch", pair=pair, **kw)
+
+
+def test_fetch_tables_put_every_pair_of_a_point_side_by_side() -> None:
+    recs = [
+        _rec("thread-httpx", 100.0, delay_ms=50, concurrency=100, note="slow"),
+        _rec("asyncio-aiohttp", 1900.0, delay_ms=50, concurrency=100, efficiency=0.95),
+        _rec("wrk", 1980.0, delay_ms=50, concurrency=100),
+        _rec("asyncio-aiohttp", 3000.0, delay_ms=0, concurrency=10),
+        _rec("gevent-httpx", None, delay_ms=50, concurrency=100, note="too slow"),
+    ]
+    r = res(recs)
+    lines = fetch_point_lines(r)
+    text = "\n".join(lines)
+    assert "delay=0 ms  concurrency=10" in text
+    assert "delay=50 ms  concurrency=100  (ideal 2,000 req/s; wrk 1,980 req/s)" in text
+    block = lines[lines.index(next(x for x in lines if "concurrency=100" in x)) :]
+    order = [row.split()[0] for row in block[2:6]]
+    assert order == ["asyncio-aiohttp", "thread-httpx", "gevent-httpx", "wrk"]
+    assert "95%" in block[2]
+    # they are part of the one end-of-run summary, after the comparison tables
+    summary = terminal_lines(r)
+    start = summary.index(lines[0])
+    assert summary[start : start + len(lines)] == lines
+    assert start > summary.index(
+        "  => asyncio 19x more req/s than thread; not measured: gevent (too slow)"
+    )
+
+
+def test_fetch_tables_show_the_side_figures_each_row_recorded() -> None:
+    recs = [
+        _rec(
+            "asyncio-aiohttp",
+            1800.0,
+            delay_ms=50,
+            concurrency=100,
+            efficiency=0.9,
+            of_wrk=1.05,
+            p50_ms=52.04,
+            p99_ms=60.0,
+            server_cpu=0.91,
+            server_saturated=True,
+            client_cpu=0.5,
+            server_peak_inflight=100,
+            requests=3000,
+        ),
+        _rec("thread-httpx", None, delay_ms=50, concurrency=100, below_req_per_s=80.0, note="x"),
+    ]
+    lines = fetch_point_lines(res(recs))
+    header = lines[1].split("  ")
+    cells = {line.split()[0]: line.split() for line in lines[2:4]}
+    assert [h.strip() for h in header if h.strip()][:3] == ["pair", "req/s", "of best"]
+    assert cells["asyncio-aiohttp"][1:] == [
+        "1,800",
+        "100%",
+        "90%",
+        "105%",
+        "52.0",
+        "60.0",
+        "0.91!",
+        "0.50",
+        "100",
+        "3000",
+    ]
+    assert cells["thread-httpx"][1] == "<80"
+    assert cells["thread-httpx"][-1] == "yes"
+    assert lines[-1].startswith("<N = one wave did not finish in time")
+    assert fetch_point_lines(res(s.switching())) == []
 
 
 def test_every_plot_has_a_caption() -> None:

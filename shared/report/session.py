@@ -1,10 +1,11 @@
 """The pytest glue: what this session recorded, and the one summary printed at its end.
 
 ``benchmarks/conftest.py`` calls :func:`keep_untimed` at each benchmark's teardown and
-:func:`terminal_summary` once the run is over. The figures themselves live where
-pytest-benchmark keeps them (its session's benchmarks, each with its ``extra_info``); the one
-piece of state this module adds to the pytest config is the stash of untimed rows, which
-pytest-benchmark drops.
+:func:`terminal_summary` once the run is over; a benchmark that reads an earlier row of the
+session (``benchmarks/test_fetch.py``: wrk's rate at the same point, the model's own client
+beside httpx) calls :func:`find`. The figures themselves live where pytest-benchmark keeps
+them (its session's benchmarks, each with its ``extra_info``); the one piece of state this
+module adds to the pytest config is the stash of untimed rows, which pytest-benchmark drops.
 
 At the end of ``pytest benchmarks/``::
 
@@ -45,13 +46,14 @@ def keep_untimed(item: pytest.Item) -> None:
     """Keep a benchmark's fields when it ran without stats.
 
     pytest-benchmark keeps timed benchmarks only; without this, a benchmark would vanish with
-    its ``extra_info`` when it ran untimed (--benchmark-disable). Call at teardown, before the
+    its ``extra_info`` when it ran untimed (--benchmark-disable) or recorded why it has no
+    figure and skipped (a fetch pair too slow for a point). Call at teardown, before the
     fixtures go.
     """
     fixture = (getattr(item, "funcargs", None) or {}).get("benchmark")
     if fixture is None or getattr(fixture, "stats", None) is not None:
         return
-    if getattr(fixture, "has_error", False) or getattr(fixture, "skipped", False):
+    if getattr(fixture, "has_error", False):
         return
     info = getattr(fixture, "extra_info", None)
     if not isinstance(info, dict) or "metric" not in info:
@@ -68,6 +70,17 @@ def keep_untimed(item: pytest.Item) -> None:
             "stats": None,
         }
     )
+
+
+def find(config: pytest.Config, **match: Any) -> dict[str, Any] | None:
+    """The ``extra_info`` of a benchmark this session already recorded whose fields equal
+    ``match``: the latest timed one, else the latest untimed one; None when none does."""
+    timed = [b.extra_info for b in _timed(config)]
+    untimed = [e["extra_info"] for e in _untimed(config)]
+    for info in [*reversed(timed), *reversed(untimed)]:
+        if "metric" in info and all(info.get(k) == v for k, v in match.items()):
+            return info
+    return None
 
 
 def session_json(config: pytest.Config) -> dict[str, Any] | None:

@@ -2,12 +2,17 @@
 
 :func:`terminal_lines` is the one end-of-run summary, in this order: a table per metric and
 parameter set (a sweep over concurrency or N pivoted into one table, a column per value), the
-what was not run, the tutorial's claims, the decision guide. The shape of a run::
+fetch sweep per point with every pair's side figures, what was not run, the tutorial's
+claims, the decision guide. The shape of a run::
 
     switch_ns — Event ping-pong switch, per one-way handoff (N=20,000) [ns, lower is better]
       model     ns  vs best
       ...
       => asyncio 1.2x cheaper switch than gevent, 2.7x than thread
+
+    fetch  delay=50 ms  concurrency=100  (ideal 2,000 req/s; wrk 1,750 req/s)
+      pair               req/s  of best  eff  of wrk  p50 ms  p99 ms  srv cpu  ...
+      ...
 
     the tutorial's claims:
       [holds] A coroutine switch is cheaper than a thread switch (协程开销小): ...
@@ -21,12 +26,13 @@ pytest process prints it at summary time without matplotlib.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from shared.report.claims import claims
 from shared.report.fmt import NONE, fmt_num, fmt_param, fmt_params, plain, table_lines
 from shared.report.groups import Group, groups, reading, table, winner
 from shared.report.guide import guide
-from shared.report.results import Results, not_run
+from shared.report.results import Results, Row, not_run, number
 
 #: parameters a benchmark sweeps over: the terminal shows their values as the columns of one
 #: table instead of one table per value
@@ -104,6 +110,83 @@ def _pivot_lines(sweep: str, bundle: list[Group]) -> list[str]:
     return out
 
 
+# --- the fetch sweep, per point ------------------------------------------------------------
+
+#: one column per figure the fetch benchmark records beside its rate (extra_info keys)
+FETCH_HEADER = [
+    "pair",
+    "req/s",
+    "of best",
+    "eff",
+    "of wrk",
+    "p50 ms",
+    "p99 ms",
+    "srv cpu",
+    "cli cpu",
+    "peak",
+    "requests",
+    "note",
+]
+FETCH_LEGEND = (
+    "<N = one wave did not finish in time (see its note); "
+    "eff = req/s / (concurrency / delay); of wrk = req/s / wrk's req/s at the point; "
+    "srv cpu = server CPU s per wall s (! = saturated); peak = most requests in "
+    "flight at the server; notes in extra_info['note']"
+)
+
+
+def _figure(x: Any, spec: str) -> str:
+    n = number(x)
+    return NONE if n is None else format(n, spec)
+
+
+def _pct(x: Any) -> str:
+    return _figure(x, ".0%")
+
+
+def _fetch_cells(r: Row, best: float | None) -> list[str]:
+    info = r.info
+    below = number(info.get("below_req_per_s"))
+    of_best = r.value / best if best and r.value and not r.is_limit else None
+    return [
+        str(info.get("pair") or r.label),
+        f"<{below:,.0f}" if below else _figure(r.value, ",.0f"),
+        _pct(of_best),
+        _pct(info.get("efficiency")),
+        _pct(info.get("of_wrk")),
+        _figure(info.get("p50_ms"), ".1f"),
+        _figure(info.get("p99_ms"), ".1f"),
+        _figure(info.get("server_cpu"), ".2f") + ("!" if info.get("server_saturated") else ""),
+        _figure(info.get("client_cpu"), ".2f"),
+        _figure(info.get("server_peak_inflight"), ".0f"),
+        _figure(info.get("requests"), ".0f"),
+        "yes" if r.note else "",
+    ]
+
+
+def fetch_point_lines(results: Results) -> list[str]:
+    """One table per fetch point (delay, concurrency): every pair, fastest first, then wrk."""
+    points: dict[tuple[float, float], list[Row]] = {}
+    for r in results.of("req_per_s"):
+        delay, conc = number(r.info.get("delay_ms")), number(r.info.get("concurrency"))
+        if delay is not None and conc is not None:
+            points.setdefault((delay, conc), []).append(r)
+    out: list[str] = []
+    for (delay, conc), rows in sorted(points.items()):
+        wrk = next((r for r in rows if r.is_limit), None)
+        pairs = sorted((r for r in rows if not r.is_limit), key=lambda r: -(r.value or 0))
+        best = max((r.value for r in pairs if r.value is not None), default=None)
+        ideal = f"ideal {conc / delay * 1000:,.0f} req/s" if delay else "no ideal rate"
+        limit = f"wrk {wrk.value:,.0f} req/s" if wrk and wrk.value else "wrk not run"
+        out.append(f"fetch  delay={delay:g} ms  concurrency={conc:g}  ({ideal}; {limit})")
+        cells = [_fetch_cells(r, best) for r in [*pairs, *([wrk] if wrk else [])]]
+        out += table_lines(FETCH_HEADER, cells, keep=len(FETCH_HEADER))
+        out.append("")
+    if out:
+        out.append(FETCH_LEGEND)
+    return out
+
+
 # --- the whole summary ---------------------------------------------------------------------
 
 
@@ -137,6 +220,9 @@ def terminal_lines(results: Results) -> list[str]:
         out.append(f"{g.title} [{g.meta.unit}, {better} is better]")
         out += table_lines(*table(g))
         out.append(f"  => {reading(g)}")
+    fetch = fetch_point_lines(results)
+    if fetch:
+        out += ["", "fetch sweep, per point (every pair side by side):", *fetch]
     if empty:
         out.append("")
         out += [f"no figures: {e}" for e in empty]
