@@ -21,18 +21,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from shared.report import core as report
+    from shared.report.results import ReportError, load_results
+    from shared.report.terminal import terminal_lines
+    from shared.report.write import write_report, written_lines
 
     try:
-        results = report.load_results(args.results)
-    except report.ReportError as exc:
+        results = load_results(args.results)
+    except ReportError as exc:
         print(f"switchbench report: {exc}", file=sys.stderr)
         return 2
-    for line in report.terminal_lines(results):
+    for line in terminal_lines(results):
         print(line)
     print()
-    written = report.write_report(results, results.meta["raw"], args.out)
-    for line in report.written_lines(written):
+    written = write_report(results, results.meta["raw"], args.out)
+    for line in written_lines(written):
         print(line)
     return 0
 

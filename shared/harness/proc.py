@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 #: the repository root: children run with it first on sys.path, whatever the caller's cwd
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 _PR_SET_PDEATHSIG = 1
 
