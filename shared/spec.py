@@ -205,7 +205,7 @@ def pairs(kinds: tuple[WorkerKind, ...] = RUNNERS) -> tuple[Pair, ...]:
 #: every model x client, plus asyncio on uvloop with both its clients
 PAIRS: tuple[Pair, ...] = pairs()
 
-# --- eat/play (the seed's demo) -----------------------------------------------------------
+# --- eat/play (the tutorial's demo: docs/tutorial.md) -------------------------------------
 
 EAT_NAME = "egon"
 EAT_SECONDS = 2.0

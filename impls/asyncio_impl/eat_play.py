@@ -1,4 +1,4 @@
-"""eat/play with coroutines: the seed's demo on asyncio, and the generators under it.
+"""eat/play with coroutines: the tutorial's demo on asyncio, and the generators under it.
 
 What it shows, one variant per lesson (``--variant``):
 
@@ -7,12 +7,13 @@ What it shows, one variant per lesson (``--variant``):
 - ``uvloop``: the same code on uvloop (``runner.run`` picks the loop): 2 s.
 - ``blocking``: the same tasks awaiting a coroutine that calls ``time.sleep``: it never
   gives the loop back, so the tasks run one after the other: 3 s.
-- ``generators``: the seed's ``yield`` example, the root of ``await``. Two generators
+- ``generators``: the tutorial's ``yield`` example, the root of ``await``. Two generators
   driven round-robin by hand switch at each ``yield`` and keep their state, but a generator
   cannot wait without holding the thread: its ``time.sleep`` blocks, 3 s.
 
-Read first: the seed's section 2 (``yield``), ``shared/scenarios/eat_play.py`` (lines, timer, which
-process each variant needs), ``impls/asyncio_impl/runner.py``, then this file beside
+Read first: docs/tutorial.md (its generator example: switch + keep state, but no switch on
+I/O), ``shared/scenarios/eat_play.py`` (lines, timer, which process each variant needs),
+``impls/asyncio_impl/runner.py``, then this file beside
 ``impls/gevent_impl/eat_play.py`` and ``impls/thread_impl/eat_play.py``.
 
 Sample runs (scale 1, real runs on a 2-core machine)::
@@ -90,7 +91,7 @@ def _by_hand(name: str, eat_s: float, play_s: float) -> None:
         eat_play.say(name, "play", 2)
 
     ready = deque([eat_by_hand(), play_by_hand()])
-    while ready:  # round-robin: the seed's for-loop of next() calls, for two generators
+    while ready:  # round-robin: the tutorial's for-loop of next() calls, for two generators
         gen = ready.popleft()
         try:
             next(gen)  # runs gen from where it left off to its next yield
@@ -100,7 +101,7 @@ def _by_hand(name: str, eat_s: float, play_s: float) -> None:
 
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
-    """Run one variant in this process: print the seed's lines and the total; return it."""
+    """Run one variant in this process: print the tutorial's lines and the total; return it."""
     variant, eat_s, play_s = eat_play.prepare("asyncio", variant, scale, loop=runner.LOOP)
     with eat_play.timer() as total:
         if variant == "generators":

@@ -1,6 +1,7 @@
 """CPU-bound work with greenlets: switching cannot make computation faster.
 
-The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
+The tutorial's rule (docs/tutorial.md): coroutines are for I/O; for computation, serial is as
+good or better (计算密集型还是串行好).
 Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/asyncio_impl/cpu.py`` and ``impls/thread_impl/cpu.py``.
 
@@ -23,7 +24,7 @@ Sample run (``python -m impls.gevent_impl.cpu``, 2 cores)::
 from __future__ import annotations
 
 if __name__ == "__main__":
-    # Run as a demo: patch first, as the seed does, before anything imports socket, ssl or
+    # Run as a demo: patch first, as the tutorial does, before anything imports socket, ssl or
     # threading (inside a worker, impls.gevent_impl.__main__ has patched already).
     from gevent import monkey
 

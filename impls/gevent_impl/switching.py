@@ -24,7 +24,7 @@ process, where it reads a little higher)::
 
 from __future__ import annotations  # a compiler directive, not an import: safe before the patch
 
-# Patch first, as the seed does and as the gevent worker does: nothing here needs it (no I/O,
+# Patch first, as the tutorial does and as the gevent worker does: nothing here needs it (no I/O,
 # no blocking stdlib call), but run as a script this module measures the process a gevent
 # program really runs in. Imported by a worker, this block is skipped: the worker patched.
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """CPU-bound work with threads: the GIL lets one thread compute at a time.
 
-The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
+The tutorial's rule (docs/tutorial.md): coroutines are for I/O; for computation, serial is as
+good or better (计算密集型还是串行好).
 Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/asyncio_impl/cpu.py``.
 

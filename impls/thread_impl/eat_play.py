@@ -1,15 +1,16 @@
-"""eat/play with OS threads: the comparison the seed starts from, and the serial baseline.
+"""eat/play with OS threads: the comparison the tutorial starts from, and the serial baseline.
 
 What it shows, one variant per lesson (``--variant``):
 
 - ``threads`` (default): one OS thread per task. ``time.sleep`` blocks only its own thread,
   and the OS runs the other: 2 s, not 3 s. The switching is the operating system's, not
-  the program's (the seed's section 1).
+  the program's (the tutorial's second way to run ten tasks: 操作系统切换+保持状态).
 - ``serial``: ``eat`` then ``play`` in one thread, one after the other: the 3 s baseline
   every other variant is measured against.
 
-Read first: the seed's section 1, ``shared/scenarios/eat_play.py`` (lines, timer, which process each
-variant needs), then this file beside ``impls/gevent_impl/eat_play.py`` and
+Read first: docs/tutorial.md (its first section: serial, parallel, concurrent, and three ways
+to run ten tasks), ``shared/scenarios/eat_play.py`` (lines, timer, which process each variant
+needs), then this file beside ``impls/gevent_impl/eat_play.py`` and
 ``impls/asyncio_impl/eat_play.py``.
 
 Sample runs (scale 1, real runs on a 2-core machine)::
@@ -66,7 +67,7 @@ def _together(name: str, eat_s: float, play_s: float, sleep: Callable[[float], N
 
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
-    """Run one variant in this process: print the seed's lines and the total; return it."""
+    """Run one variant in this process: print the tutorial's lines and the total; return it."""
     variant, eat_s, play_s = eat_play.prepare("thread", variant, scale)
     with eat_play.timer() as total:
         if variant == "serial":

@@ -1,5 +1,5 @@
-"""CPU-bound work, the seed's other half: coroutines are for I/O; for computation, serial is
-as good or better.
+"""CPU-bound work, the tutorial's other half (docs/tutorial.md): coroutines are for I/O; for
+computation, serial is as good or better.
 
 The work is one pure-Python function, :func:`work`, that never blocks on I/O and never
 yields: it holds the interpreter (and the GIL) from start to end. Every model runs the very
