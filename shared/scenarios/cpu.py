@@ -5,7 +5,7 @@ The work is one pure-Python function, :func:`work`, that never blocks on I/O and
 yields: it holds the interpreter (and the GIL) from start to end. Every model runs the very
 same function (``impls/<model>_impl/cpu.py``); this module owns it, the serial baseline,
 the calibration and the arithmetic on heartbeat wake times, so the model files hold only
-scheduling (STYLE.md, principle 2).
+scheduling (docs/design.md: how a scenario is split).
 
 Two experiments, one file per model:
 

@@ -2,7 +2,7 @@
 
 ``impls/<model>_impl/eat_play.py`` hold only the scheduling and the blocking. The lines they
 print, the timer and its ``total N.NN s`` line, the seconds, and which worker process each
-variant needs live here, once (STYLE.md, principle 2).
+variant needs live here, once (docs/design.md: how a scenario is split).
 
 The tutorial's demo (docs/tutorial.md): ``eat`` prints ``egon eat 1``, blocks 2 s, prints
 ``egon eat 2``; ``play`` prints ``egon play 1``, blocks 1 s, prints ``egon play 2``. Run

@@ -1,10 +1,11 @@
 """The model-free half of the switching scenario: sizes, argument checks, limits, results.
 
 The three ``impls/<model>_impl/switching.py`` files hold only scheduling: who waits on what,
-who wakes whom. Everything else lives here once (STYLE.md, principle 2): how many handoffs a
-round makes, the checks on ``n``, how RSS is read, whether this machine can start ``n``
-threads, and the result dicts, which also verify what the model did (the ping-pong really
-alternated, every spawned task really ran) so that no number comes from a run that went wrong.
+who wakes whom. Everything else lives here once (docs/design.md: how a scenario is split):
+how many handoffs a round makes, the checks on ``n``, how RSS is read, whether this machine
+can start ``n`` threads, and the result dicts, which also verify what the model did (the
+ping-pong really alternated, every spawned task really ran) so that no number comes from a
+run that went wrong.
 
 What each function measures, in one line (the benchmarks in ``benchmarks/test_switching.py``
 explain why these are different things):
