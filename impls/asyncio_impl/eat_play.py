@@ -16,7 +16,7 @@ I/O), ``shared/scenarios/eat_play.py`` (lines, timer, which process each variant
 ``impls/asyncio_impl/runner.py``, then this file beside
 ``impls/gevent_impl/eat_play.py`` and ``impls/thread_impl/eat_play.py``.
 
-Sample runs (scale 1, real runs on a 2-core machine)::
+Sample runs (scale 1; the totals are the lessons' design, 2 s or 3 s, give or take a few ms)::
 
     $ python -m impls.asyncio_impl.eat_play
     egon eat 1

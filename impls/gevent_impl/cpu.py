@@ -13,12 +13,15 @@ then this file beside ``impls/asyncio_impl/cpu.py`` and ``impls/thread_impl/cpu.
   ``gevent.idle()``: with ``gevent.sleep(0)`` the hub runs it again before it looks at its
   timers, and the heartbeat waits for many chunks at once (try it).
 
-Sample run (``python -m impls.gevent_impl.cpu``, 2 cores)::
+The shape of a run (T, R and N stand for figures: R near 1, no gain; a lag near a whole
+chunk). Measured figures, from a full benchmark run, are in docs/results/report.md and the
+README's Results::
 
+    $ python -m impls.gevent_impl.cpu
     gevent: 8 chunks of ~50 ms of pure-Python work
-    serial  0.39 s
-    spread  0.40 s  (1.02 x serial)
-    heartbeat (every 10 ms): lag p50 39.2 ms, p99 40.0 ms, max 40.1 ms; switch interval 5 ms
+    serial  T s
+    spread  T s  (R x serial)
+    heartbeat (every 10 ms): lag p50 N ms, p99 N ms, max N ms; switch interval 5 ms
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Read first: docs/tutorial.md (its greenlet and gevent sections), ``shared/scenar
 (lines, timer, which process each variant needs), then this file beside
 ``impls/asyncio_impl/eat_play.py`` and ``impls/thread_impl/eat_play.py``.
 
-Sample runs (scale 1, real runs on a 2-core machine)::
+Sample runs (scale 1; the totals are the lessons' design, 2 s or 3 s, give or take a few ms)::
 
     $ python -m impls.gevent_impl.eat_play
     egon eat 1

@@ -13,7 +13,7 @@ to run ten tasks), ``shared/scenarios/eat_play.py`` (lines, timer, which process
 needs), then this file beside ``impls/gevent_impl/eat_play.py`` and
 ``impls/asyncio_impl/eat_play.py``.
 
-Sample runs (scale 1, real runs on a 2-core machine)::
+Sample runs (scale 1; the totals are the lessons' design, 2 s or 3 s, give or take a few ms)::
 
     $ python -m impls.thread_impl.eat_play
     egon eat 1
