@@ -31,6 +31,8 @@ import asyncio
 from impls.asyncio_impl import runner
 from shared.scenarios import cpu
 
+MODEL = "asyncio"
+
 
 def spread(chunks: int, n: int) -> list[int]:
     """``cpu.work(n)`` ``chunks`` times, one task per chunk; checksums in order."""
@@ -81,4 +83,5 @@ async def _heartbeat(chunks: int, n: int, interval_s: float) -> dict[str, list]:
 
 
 if __name__ == "__main__":
-    cpu.demo("asyncio", spread, heartbeat)
+    _ARGS = cpu.demo_args(MODEL)
+    cpu.demo(MODEL, _ARGS, spread, heartbeat)

@@ -52,6 +52,8 @@ from shared import spec
 from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
 
+MODEL = "asyncio"
+
 
 async def eat(name: str, seconds: float, sleep: Callable[[float], Awaitable[None]]) -> None:
     eat_play.say(name, "eat", 1)
@@ -102,7 +104,7 @@ def _by_hand(name: str, eat_s: float, play_s: float) -> None:
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
     """Run one variant in this process: print the tutorial's lines and the total; return it."""
-    variant, eat_s, play_s = eat_play.prepare("asyncio", variant, scale, loop=runner.LOOP)
+    variant, eat_s, play_s = eat_play.prepare(MODEL, variant, scale, loop=runner.LOOP)
     with eat_play.timer() as total:
         if variant == "generators":
             _by_hand(EAT_NAME, eat_s, play_s)
@@ -113,6 +115,6 @@ def run(variant: str | None = None, scale: float = 1.0) -> float:
 
 
 if __name__ == "__main__":
-    _ARGS = eat_play.script_args("asyncio")
-    runner.use_loop(spec.lesson_kind("asyncio", _ARGS.variant).loop)
-    run(_ARGS.variant, _ARGS.scale)
+    _ARGS = eat_play.demo_args(MODEL)
+    runner.use_loop(spec.lesson_kind(MODEL, _ARGS.variant).loop)
+    eat_play.demo(MODEL, _ARGS, run)

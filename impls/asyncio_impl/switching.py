@@ -200,6 +200,6 @@ async def _park(group: list[asyncio.Task[None]], count: int, gate: asyncio.Event
 
 
 if __name__ == "__main__":
-    _args = switching.demo_args(MODEL)
-    runner.use_loop(_args.loop)
-    switching.demo(MODEL, _args.quick, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)
+    _ARGS = switching.demo_args(MODEL)
+    runner.use_loop(_ARGS.loop)
+    switching.demo(MODEL, _ARGS, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)

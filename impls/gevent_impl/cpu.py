@@ -38,6 +38,8 @@ from gevent.event import Event  # noqa: E402
 
 from shared.scenarios import cpu  # noqa: E402
 
+MODEL = "gevent"
+
 
 def spread(chunks: int, n: int) -> list[int]:
     """``cpu.work(n)`` ``chunks`` times, one greenlet per chunk; checksums in order."""
@@ -77,4 +79,5 @@ def heartbeat(chunks: int, n: int, interval_s: float) -> dict[str, list]:
 
 
 if __name__ == "__main__":
-    cpu.demo("gevent", spread, heartbeat)
+    _ARGS = cpu.demo_args(MODEL)
+    cpu.demo(MODEL, _ARGS, spread, heartbeat)

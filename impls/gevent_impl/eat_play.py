@@ -43,19 +43,22 @@ Sample runs (scale 1; the totals are the lessons' design, 2 s or 3 s, give or ta
 
 from __future__ import annotations  # a compiler directive, not an import: safe before the patch
 
+MODEL = "gevent"
+
 # Patch first, as the tutorial does: patch_all() swaps time.sleep, socket and threading for
-# cooperative versions in place, and a module imported before it keeps the blocking
-# originals. The unpatched and greenlet lessons need the real standard library, so the script
-# reads --variant before anything else (shared.scenarios.eat_play imports no socket, ssl or
-# threading)
-# and patches only for the variants that run in a patched process. Imported by a worker
-# rather than run as a script, this block is skipped: the worker's own __main__ patched or not.
+# cooperative versions in place, and whatever took a reference to the originals before it
+# (a module that imported socket, ssl or threading, a `from time import sleep`) keeps the
+# blocking ones. The unpatched and greenlet lessons need the real standard library, so the
+# script reads --variant before anything else (shared.scenarios.eat_play imports no socket,
+# ssl or threading) and patches only for the variants that run in a patched process.
+# Imported by a worker rather than run as a script, this block is skipped: the worker's own
+# __main__ patched or not.
 if __name__ == "__main__":
     from shared import spec as _spec
     from shared.scenarios import eat_play as _eat_play
 
-    _ARGS = _eat_play.script_args("gevent")
-    if _spec.lesson_kind("gevent", _ARGS.variant).patch:
+    _ARGS = _eat_play.demo_args(MODEL)
+    if _spec.lesson_kind(MODEL, _ARGS.variant).patch:
         from gevent import monkey
 
         monkey.patch_all()
@@ -110,7 +113,7 @@ def _by_hand(name: str, eat_s: float, play_s: float) -> None:
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
     """Run one variant in this process: print the tutorial's lines and the total; return it."""
-    variant, eat_s, play_s = eat_play.prepare("gevent", variant, scale)
+    variant, eat_s, play_s = eat_play.prepare(MODEL, variant, scale)
     with eat_play.timer() as total:
         if variant == "greenlet":
             _by_hand(EAT_NAME, eat_s, play_s)
@@ -122,4 +125,4 @@ def run(variant: str | None = None, scale: float = 1.0) -> float:
 
 
 if __name__ == "__main__":
-    run(_ARGS.variant, _ARGS.scale)
+    eat_play.demo(MODEL, _ARGS, run)

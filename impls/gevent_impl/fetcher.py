@@ -45,7 +45,6 @@ if __name__ == "__main__":
     monkey.patch_all()
 
 import contextlib
-import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -212,4 +211,5 @@ class _SendOnce(HTTPClient):
 
 
 if __name__ == "__main__":
-    fetcher.demo(MODEL, fetch_all, sys.argv[1:])
+    _ARGS = fetcher.demo_args(MODEL)
+    fetcher.demo(MODEL, _ARGS, fetch_all)

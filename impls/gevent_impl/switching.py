@@ -163,5 +163,5 @@ def _park(group: list[gevent.Greenlet], count: int, gate: Event) -> None:
 
 
 if __name__ == "__main__":
-    _args = switching.demo_args(MODEL)
-    switching.demo(MODEL, _args.quick, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)
+    _ARGS = switching.demo_args(MODEL)
+    switching.demo(MODEL, _ARGS, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)

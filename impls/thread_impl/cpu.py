@@ -31,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from shared.scenarios import cpu
 
+MODEL = "thread"
+
 
 def spread(chunks: int, n: int) -> list[int]:
     """``cpu.work(n)`` ``chunks`` times, one thread per chunk; checksums in order."""
@@ -71,4 +73,5 @@ def heartbeat(chunks: int, n: int, interval_s: float) -> dict[str, list]:
 
 
 if __name__ == "__main__":
-    cpu.demo("thread", spread, heartbeat)
+    _ARGS = cpu.demo_args(MODEL)
+    cpu.demo(MODEL, _ARGS, spread, heartbeat)

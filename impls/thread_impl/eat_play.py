@@ -42,6 +42,8 @@ from collections.abc import Callable
 from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
 
+MODEL = "thread"
+
 
 def eat(name: str, seconds: float, sleep: Callable[[float], None]) -> None:
     eat_play.say(name, "eat", 1)
@@ -68,7 +70,7 @@ def _together(name: str, eat_s: float, play_s: float, sleep: Callable[[float], N
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
     """Run one variant in this process: print the tutorial's lines and the total; return it."""
-    variant, eat_s, play_s = eat_play.prepare("thread", variant, scale)
+    variant, eat_s, play_s = eat_play.prepare(MODEL, variant, scale)
     with eat_play.timer() as total:
         if variant == "serial":
             eat(EAT_NAME, eat_s, time.sleep)
@@ -79,5 +81,5 @@ def run(variant: str | None = None, scale: float = 1.0) -> float:
 
 
 if __name__ == "__main__":
-    _ARGS = eat_play.script_args("thread")
-    run(_ARGS.variant, _ARGS.scale)
+    _ARGS = eat_play.demo_args(MODEL)
+    eat_play.demo(MODEL, _ARGS, run)

@@ -39,7 +39,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -288,4 +287,5 @@ class _Watchdog:
 
 
 if __name__ == "__main__":
-    fetcher.demo(MODEL, fetch_all, sys.argv[1:])
+    _ARGS = fetcher.demo_args(MODEL)
+    fetcher.demo(MODEL, _ARGS, fetch_all)

@@ -23,7 +23,7 @@ import argparse
 import contextlib
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from shared import spec
@@ -129,7 +129,7 @@ def variants_help() -> str:
     )
 
 
-def script_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse ``python -m impls.<model>_impl.eat_play [--variant V] [--scale S]``."""
     parser = argparse.ArgumentParser(
         prog=f"python -m impls.{model}_impl.eat_play",
@@ -145,3 +145,11 @@ def script_args(model: str, argv: Sequence[str] | None = None) -> argparse.Names
         "--scale", type=scale_arg, default=1.0, help="multiply the seconds (default 1)"
     )
     return parser.parse_args(argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[[str, float], float]) -> None:
+    """What ``python -m impls.<model>_impl.eat_play`` does: run the lesson in this process.
+
+    ``run`` is the model's own ``run(variant, scale)``: it prints the lines and the total.
+    """
+    run(spec.check_variant(model, args.variant), args.scale)
