@@ -47,7 +47,7 @@ MODEL = "gevent"
 
 # Patch first, as the tutorial does: patch_all() swaps time.sleep, socket and threading for
 # cooperative versions in place, and whatever took a reference to the originals before it
-# (a module that imported socket, ssl or threading, a `from time import sleep`) keeps the
+# (a `from time import sleep`, a lock or socket made at import, ssl's classes) keeps the
 # blocking ones. The unpatched and greenlet lessons need the real standard library, so the
 # script reads --variant before anything else (shared.scenarios.eat_play imports no socket,
 # ssl or threading) and patches only for the variants that run in a patched process.
