@@ -20,13 +20,7 @@ benchmark run, are in docs/results/report.md and the README's Results::
     $ python -m impls.asyncio_impl.fetcher
     httpx, 200 x /delay/100: T s, N req/s, K/200 ok
     httpx, faults: T s, N req/s, 0/7 ok
-         1 x http://127.0.0.1:PORT/status/503       status 503, http
-         1 x http://127.0.0.1:PORT/close            status None, protocol
-         1 x http://127.0.0.1:PORT/truncated        status 200, protocol
-         1 x http://127.0.0.1:PORT/garbage          status None, protocol
-         1 x http://127.0.0.1:PORT/delay/3000       status None, timeout
-         1 x http://127.0.0.1:FREE/                 status None, connect
-         1 x ftp://x/                               status None, invalid-url
+      (one line per fault, each with its error kind: see shared.scenarios.fetcher.demo)
     aiohttp, 200 x /delay/100: T s, N req/s, K/200 ok
     aiohttp, faults: T s, N req/s, 0/7 ok
       (the same seven fault lines)

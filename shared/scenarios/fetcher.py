@@ -453,6 +453,17 @@ def demo(model: str, args: argparse.Namespace, fetch_all: Callable[..., list[Fet
 
     Without URLs, starts the test server and, with each of the model's clients, fetches
     200 x ``/delay/100`` at concurrency 50 (ideal: 4 waves of 0.1 s), then one URL per fault.
+    Each client's faults end the same way in every model (PORT is the test server's, FREE a
+    port nothing listens on)::
+
+        httpx, faults: T s, N req/s, 0/7 ok
+             1 x http://127.0.0.1:PORT/status/503       status 503, http
+             1 x http://127.0.0.1:PORT/close            status None, protocol
+             1 x http://127.0.0.1:PORT/truncated        status 200, protocol
+             1 x http://127.0.0.1:PORT/garbage          status None, protocol
+             1 x http://127.0.0.1:PORT/delay/3000       status None, timeout
+             1 x http://127.0.0.1:FREE/                 status None, connect
+             1 x ftp://x/                               status None, invalid-url
     """
     clients = [args.client] if args.client else list(spec.CLIENTS[model])
     runs = {f"{len(args.urls)} URLs": args.urls}
