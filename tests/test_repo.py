@@ -17,7 +17,6 @@ import ast
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,15 +158,15 @@ def test_the_tutorials_table_names_tests_that_exist() -> None:
 def test_children_start_from_this_checkout_and_import_its_code() -> None:
     assert proc.ROOT == ROOT
     assert (proc.ROOT / "pyproject.toml").is_file()
+    # started exactly as a worker or the test server is
     code = "import impls, shared; print(impls.__file__); print(shared.__file__)"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=proc.ROOT,
-        env=proc.child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    for path in done.stdout.split():
+    child = proc.spawn(["-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    try:
+        out, _ = child.communicate(timeout=60)
+    finally:
+        proc.stop(child)
+    assert child.returncode == 0
+    paths = out.decode().split()
+    assert len(paths) == 2
+    for path in paths:
         assert Path(path).resolve().is_relative_to(ROOT), path
