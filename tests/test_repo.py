@@ -1,7 +1,8 @@
 """The repository explains itself and runs itself: facts about the checkout, not a model.
 
 - Every ``.md`` file a ``.py`` file names is in the repository: a docstring never sends the
-  reader to a document they do not have.
+  reader to a document they do not have (a file a run writes, such as
+  ``benchmark-report/report.md``, is output, not a document).
 - The code calls the tutorial "the tutorial" (docs/tutorial.md), never by the old four-letter
   name the project used for it before; the test spells that name as a pattern, so that this
   file does not contain it either.
@@ -51,11 +52,21 @@ def repo_files(root: Path, suffix: str) -> Iterator[Path]:
                 yield Path(folder, name)
 
 
+def output_dirs(root: Path) -> set[str]:
+    """The folders a run writes into and git ignores (``benchmark-report/``): a ``.md`` file
+    there is a run's output, named as such, not a document the repo should hold."""
+    gitignore = root / ".gitignore"
+    lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.is_file() else []
+    return {line.strip().strip("/") for line in lines if line.strip().endswith("/")}
+
+
 def missing_md_names(root: Path) -> list[str]:
     """``file:line: name`` for every ``.md`` name in a ``.py`` file that no file of the repo
     answers to: the path from the root, the path from the naming file's folder, or (for a
-    name with folders) the end of a path in the repo, or (for a bare name) a file's name."""
+    name with folders) the end of a path in the repo, or (for a bare name) a file's name.
+    A name inside one of :func:`output_dirs` is a run's output, not a document."""
     mds = [p.relative_to(root).as_posix() for p in repo_files(root, ".md")]
+    outputs = output_dirs(root)
     out = []
     for py in repo_files(root, ".py"):
         for lineno, line in enumerate(py.read_text(encoding="utf-8").splitlines(), 1):
@@ -65,6 +76,7 @@ def missing_md_names(root: Path) -> list[str]:
                     (root / name).is_file()
                     or (py.parent / name).is_file()
                     or any(m == tail or m.endswith("/" + tail) for m in mds)
+                    or tail.split("/")[0] in outputs
                 )
                 if not found:
                     out.append(f"{py.relative_to(root)}:{lineno}: {name}")
@@ -95,8 +107,10 @@ def test_the_checks_see_what_they_look_for(tmp_path: Path) -> None:
     old = "se" + "ed"
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / here).write_text("# here\n")
+    (tmp_path / ".gitignore").write_text("out/\n*.pyc\n")
     (tmp_path / "a.py").write_text(
         f'"""See docs/{here}, {here} and {absent}; https://x.org/{absent} is a URL."""\n'
+        f"# a run writes out/{absent}; it is not a document\n"
         f"# the {old.upper()}'s demo\n"
         f"{old}_seconds = 1\n"
         f"{old}ed = random_{old}s = 2  # other words\n"
@@ -104,7 +118,7 @@ def test_the_checks_see_what_they_look_for(tmp_path: Path) -> None:
     (tmp_path / ".venv").mkdir()
     (tmp_path / ".venv" / "b.py").write_text(f"# {absent}, the {old}\n")
     assert missing_md_names(tmp_path) == [f"a.py:1: {absent}"]
-    assert [u.split(":")[1] for u in old_name_uses(tmp_path)] == ["2", "3"]
+    assert [u.split(":")[1] for u in old_name_uses(tmp_path)] == ["3", "4"]
 
 
 # --- the documents' own links ------------------------------------------------------------------
