@@ -87,16 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="run one of the seed's demos in a model's worker",
-        description="Run one of the seed's demos in a model's own worker process.",
+        help="run one of the tutorial's demos in a model's worker",
+        description=(
+            "Run one of the tutorial's demos (docs/tutorial.md) in a model's own worker process."
+        ),
     )
     demos = demo.add_subparsers(dest="demo", required=True, metavar="DEMO")
     eat_play_parser = demos.add_parser(
         "eat-play",
         help="eat blocks 2 s, play 1 s: concurrently 2 s, one after the other 3 s",
         description=(
-            "The seed's eat/play demo: prints its lines, then `total N.NN s` (measured in the "
-            "worker, start-up excluded). Output appears when the run ends."
+            "The tutorial's eat/play demo: prints its lines, then `total N.NN s` (measured in "
+            "the worker, start-up excluded). Output appears when the run ends."
         ),
     )
     eat_play_parser.add_argument("--model", required=True, choices=spec.MODELS)

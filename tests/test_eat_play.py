@@ -1,8 +1,8 @@
-"""The seed's eat/play demo, every model and variant: order, timing, scripts, command line.
+"""The tutorial's eat/play demo, every model and variant: order, timing, scripts, command line.
 
 Every run goes through a worker (or a subprocess): the pytest process never imports model
-code. The expected orders are written out here, from the seed, not taken from the code under
-test.
+code. The expected orders are written out here, from the tutorial (docs/tutorial.md), not
+taken from the code under test.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_every_variant_is_covered() -> None:
 
 
 def _split(stdout: str) -> tuple[list[str], float]:
-    """The seed's lines and the total from a run's output."""
+    """The tutorial's lines and the total from a run's output."""
     *lines, last = stdout.splitlines()
     m = TOTAL.fullmatch(last)
     assert m, f"last line is not `total N.NN s`: {last!r}"

@@ -21,16 +21,18 @@ beside
 ``impls/gevent_impl/switching.py`` and ``impls/asyncio_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 
-Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in a fresh
-process, where it reads a little higher)::
+The shape of a run: one line per figure, each measured once in this process (N stands for a
+figure; P% is how often the OS ran the other thread next, which no one promises; no
+``raw_switch_ns`` line). Measured figures, from a full benchmark run (RSS in a fresh process
+each round), are in docs/results/report.md and the README's Results::
 
     $ python -m impls.thread_impl.switching --quick
-    switch_ns           19222 ns  Event ping-pong
-    yield_ns            34553 ns  time.sleep(0) (the other task ran next 83% of the time)
-    spawn_join_us       184.4 us  thread, n=1000
-    spawn_join_us        18.2 us  thread-pool, n=1000
-    rss_kib             13.36 KiB  per parked task, n=1000
-    (thread, pid 16337; RSS figures after the first may reuse freed memory)
+    switch_ns               N ns  Event ping-pong
+    yield_ns                N ns  time.sleep(0) (the other task ran next P% of the time)
+    spawn_join_us           N us  thread, n=1000
+    spawn_join_us           N us  thread-pool, n=1000
+    rss_kib                 N KiB  per parked task, n=1000
+    (thread, pid PID; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations
@@ -177,5 +179,5 @@ def _park(group: list[threading.Thread], count: int, gate: threading.Event) -> N
 
 
 if __name__ == "__main__":
-    _args = switching.demo_args(MODEL)
-    switching.demo(MODEL, _args.quick, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)
+    _ARGS = switching.demo_args(MODEL)
+    switching.demo(MODEL, _ARGS, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)
