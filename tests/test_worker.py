@@ -6,11 +6,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 from shared import spec
 from shared.harness.fixtures import Workers, kind_params
+from shared.harness.proc import ROOT
 from shared.harness.worker import ModelWorker, RemoteError, WorkerError, WorkerTimeout
 
 
@@ -152,3 +154,12 @@ def test_workers_die_with_their_parent(state: str, how: signal.Signals) -> None:
             parent.wait()
         assert parent.stdout is not None
         parent.stdout.close()
+
+
+@pytest.mark.parametrize("kind", kind_params())
+def test_workers_run_the_code_of_this_checkout(workers: Workers, kind: spec.WorkerKind) -> None:
+    # not another checkout's (an installed or editable copy): the tests test this code
+    here = str(Path(__file__).resolve().parents[1])
+    assert str(ROOT) == here
+    state = workers.get(kind).call("shared.harness.introspect.state")
+    assert state["source"] == {"shared": here, "impls": here}
