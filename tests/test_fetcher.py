@@ -8,8 +8,6 @@ where a test lists ``ALL_PAIRS``.
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +17,11 @@ import pytest
 
 from shared import spec
 from shared.harness.fixtures import Workers, pair_params
-from shared.harness.proc import ROOT, child_env
 from shared.harness.server import ServerProcess
 from shared.harness.worker import ModelWorker, RemoteError, Reply
 from shared.scenarios import fetcher
 from shared.spec import FetchResult
+from tests.helpers import run_python
 
 #: each model on its default worker with each of its clients
 PAIRS = pair_params(spec.pairs(spec.DEFAULT_KINDS))
@@ -290,15 +288,7 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(
 @pytest.mark.parametrize("model", spec.MODELS)
 def test_each_fetcher_module_runs_as_a_demo(server: ServerProcess, model: str) -> None:
     urls = [f"{server.url}/delay/0", f"{server.url}/status/503"]
-    run = subprocess.run(
-        [sys.executable, "-m", f"impls.{model}_impl.fetcher", "--timeout", "5", *urls],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = run_python(["-m", f"impls.{model}_impl.fetcher", "--timeout", "5", *urls])
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""  # the gevent demo patches first: no MonkeyPatchWarning
     out = run.stdout.splitlines()

@@ -3,7 +3,6 @@
 import json
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from shared.harness.server import ServerProcess
+from tests.helpers import run_python, start_python
 
 
 def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -115,14 +115,14 @@ def test_stats_is_json_with_the_server_pid(server: ServerProcess) -> None:
 
 
 def test_cli_server_prints_its_url_first_and_stops_on_sigint() -> None:
-    p = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "serve", "--port", "0"],
+    p = start_python(
+        ["-m", "shared.cli", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
         assert p.stdout is not None
-        url = p.stdout.readline().decode().strip()
+        url = p.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
         assert get(url + "/delay/0") == (200, b"ok")
         p.send_signal(2)
@@ -137,11 +137,6 @@ def test_cli_server_prints_its_url_first_and_stops_on_sigint() -> None:
 
 
 def test_bad_port_exits_2_with_a_reason() -> None:
-    p = subprocess.run(
-        [sys.executable, "-m", "shared.harness.server", "--port", "70000"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    p = run_python(["-m", "shared.harness.server", "--port", "70000"], timeout=30)
     assert p.returncode == 2
     assert "--port must be in 0..65535" in p.stderr

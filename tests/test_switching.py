@@ -1,16 +1,13 @@
 """The switching scenario does what its benchmarks claim to measure (behaviour, not speed).
 
-Model code runs in workers; the model-free checks in ``shared.scenarios.switching`` (which must be
-able
-to fail, or the benchmarks would trust a run that went wrong) are tested here directly.
+Model code runs in workers; the model-free checks in ``shared.scenarios.switching`` (which
+must be able to fail, or the benchmarks would trust a run that went wrong) are tested here
+directly.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +15,7 @@ from shared import spec
 from shared.harness.fixtures import Workers, kind_params
 from shared.harness.worker import ModelWorker, RemoteError
 from shared.scenarios import switching
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from tests.helpers import run_python
 
 # --- ping-pong through the model's Event -------------------------------------------------
 
@@ -225,8 +220,8 @@ def test_rss_result_requires_every_parked_task_to_end() -> None:
     [("gevent", []), ("asyncio", []), ("asyncio", ["--loop", "uvloop"]), ("thread", [])],
 )
 def test_the_demo_prints_every_figure(model: str, args: list[str]) -> None:
-    cmd = [sys.executable, "-m", f"impls.{model}_impl.switching", "--quick", *args]
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    out = run_python(["-m", f"impls.{model}_impl.switching", "--quick", *args], timeout=120)
+    assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     metrics = [line.split()[0] for line in lines[:-1]]
     raw = len(spec.MODEL_FACTS[model].raw_kinds)

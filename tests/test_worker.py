@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -12,8 +11,8 @@ import pytest
 
 from shared import spec
 from shared.harness.fixtures import Workers, kind_params
-from shared.harness.proc import ROOT
 from shared.harness.worker import ModelWorker, RemoteError, WorkerError, WorkerTimeout
+from tests.helpers import ROOT, start_python
 
 
 def pid_alive(pid: int) -> bool:
@@ -136,9 +135,7 @@ PARENT = textwrap.dedent(
 @pytest.mark.parametrize("state", ["idle", "busy"])
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_workers_die_with_their_parent(state: str, how: signal.Signals) -> None:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT, state], stdout=subprocess.PIPE, text=True
-    )
+    parent = start_python(["-c", PARENT, state], stdout=subprocess.PIPE)
     try:
         assert parent.stdout is not None
         children = [int(p) for p in parent.stdout.readline().split()]
