@@ -108,6 +108,22 @@ def test_stats_counts_and_measures_peak_in_flight(server: ServerProcess) -> None
     assert server.stats()["count"] == 0
 
 
+def test_wait_idle_waits_for_what_is_in_flight_and_gives_up_in_time(
+    server: ServerProcess,
+) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(get, server.url + "/delay/1000")
+        end = time.monotonic() + 10
+        while server.stats()["inflight"] == 0 and time.monotonic() < end:
+            time.sleep(0.01)
+        t0 = time.perf_counter()
+        assert server.wait_idle(within_s=0.2) is False  # gave up, and says so
+        assert 0.2 <= time.perf_counter() - t0 < 0.7
+        assert server.wait_idle(within_s=5) is True
+        assert time.perf_counter() - t0 >= 0.5  # it waited for the request to end
+        assert slow.result(timeout=5) == (200, b"ok")
+
+
 def test_stats_is_json_with_the_server_pid(server: ServerProcess) -> None:
     status, body = get(server.url + "/stats")
     assert status == 200
