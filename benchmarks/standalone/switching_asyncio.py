@@ -113,7 +113,7 @@ def spawn(n: int, repeat: int, variant: str) -> None:
 
 
 def parked(n: int) -> float:
-    """KiB of RSS per task parked on an Event, 100 parked first."""
+    """KiB of RSS per task parked on an Event (``common.kib_per_parked_task``, awaited)."""
 
     async def main() -> float:
         gate = asyncio.Event()
@@ -132,7 +132,7 @@ def parked(n: int) -> float:
             await done.wait()
             return ts
 
-        ts = await park(100)
+        ts = await park(common.WARM_TASKS)
         before = common.rss()
         ts += await park(n)
         after = common.rss()

@@ -19,6 +19,9 @@ import psutil
 
 clock = time.perf_counter
 
+#: tasks parked before the first RSS reading, as in the benchmarks
+WARM_TASKS = 100
+
 #: ``{"value": median round / ops, "best": fastest round / ops}``, times the unit's scale
 Figures = dict[str, float | None]
 
@@ -38,6 +41,15 @@ def rss() -> int:
     """This process's resident memory, in bytes, after a full garbage collection."""
     gc.collect()
     return psutil.Process().memory_info().rss
+
+
+def kib_per_parked_task(park: Callable[[int], None], n: int) -> float:
+    """RSS growth per task, in KiB, as ``park(n)`` parks ``n`` more after ``WARM_TASKS``
+    parked first (they absorb one-off costs). The caller releases them all afterwards."""
+    park(WARM_TASKS)
+    before = rss()
+    park(n)
+    return (rss() - before) / n / 1024
 
 
 def args() -> dict[str, Any]:

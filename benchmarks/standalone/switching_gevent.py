@@ -75,10 +75,11 @@ def spawn(n: int, repeat: int, variant: str) -> None:
 
 
 def parked(n: int) -> float:
-    """KiB of RSS per greenlet parked on an Event, 100 parked first."""
+    """KiB of RSS per greenlet parked on an Event."""
     gate = Event()
+    greenlets: list[gevent.Greenlet] = []
 
-    def park(count: int) -> list[gevent.Greenlet]:
+    def park(count: int) -> None:
         box = [0]
         done = Event()
 
@@ -86,19 +87,16 @@ def parked(n: int) -> float:
             box[0] += 1
             if box[0] == count:
                 done.set()
-            gate.wait()
+            gate.wait()  # parked: waits in the hub until the gate opens
 
-        gs = [gevent.spawn(task) for _ in range(count)]
+        greenlets.extend(gevent.spawn(task) for _ in range(count))
         done.wait()
-        return gs
 
-    gs = park(100)
-    before = common.rss()
-    gs += park(n)
-    after = common.rss()
-    gate.set()
-    gevent.joinall(gs)
-    return (after - before) / n / 1024
+    try:
+        return common.kib_per_parked_task(park, n)
+    finally:
+        gate.set()
+        gevent.joinall(greenlets)
 
 
 def main() -> None:

@@ -74,10 +74,11 @@ def spawn(n: int, repeat: int, variant: str, *, pool_workers: int) -> None:
 
 
 def parked(n: int) -> float:
-    """KiB of RSS per thread parked on an Event, 100 parked first."""
+    """KiB of RSS per thread parked on an Event."""
     gate = threading.Event()
+    threads: list[threading.Thread] = []
 
-    def park(count: int) -> list[threading.Thread]:
+    def park(count: int) -> None:
         arrived: list[int] = []
         done = threading.Event()
 
@@ -85,22 +86,19 @@ def parked(n: int) -> float:
             arrived.append(1)
             if len(arrived) >= count:
                 done.set()
-            gate.wait()
+            gate.wait()  # parked: sleeps in the kernel until the gate opens
 
-        ts = [threading.Thread(target=task) for _ in range(count)]
-        for t in ts:
-            t.start()
+        for _ in range(count):
+            threads.append(threading.Thread(target=task))
+            threads[-1].start()
         done.wait()
-        return ts
 
-    ts = park(100)
-    before = common.rss()
-    ts += park(n)
-    after = common.rss()
-    gate.set()
-    for t in ts:
-        t.join()
-    return (after - before) / n / 1024
+    try:
+        return common.kib_per_parked_task(park, n)
+    finally:
+        gate.set()
+        for t in threads:
+            t.join()
 
 
 def main() -> None:
