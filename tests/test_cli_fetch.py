@@ -6,30 +6,20 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from shared.harness.proc import ROOT, child_env
 from shared.harness.server import ServerProcess
+from tests.helpers import run_python, start_python
 
 KEYS = ["url", "status", "nbytes", "elapsed_s", "error"]
 
 
-def cli(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "fetch", *args],
-        cwd=ROOT,
-        env=child_env(),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return run_python(["-m", "shared.cli", "fetch", *args], stdin=stdin)
 
 
 def lines(stdout: str) -> list[dict]:
@@ -125,14 +115,10 @@ def test_bad_arguments_exit_2_with_a_one_line_reason(args: list[str], reason: st
 
 def test_ctrl_c_exits_130_and_leaves_no_worker(server: ServerProcess) -> None:
     urls = [f"{server.url}/delay/500"] * 50  # 10 s at -c 5
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "fetch", "--model", "thread", "--client", "httpx"]
-        + ["-c", "5", *urls],
-        cwd=ROOT,
-        env=child_env(),
+    proc = start_python(
+        ["-m", "shared.cli", "fetch", "--model", "thread", "--client", "httpx", "-c", "5", *urls],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         end = time.monotonic() + 20
@@ -170,17 +156,11 @@ def test_on_a_terminal_a_long_run_shows_progress_and_keeps_order_and_count(
     ]
     leader, follower = pty.openpty()
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "fetch", "--model", "gevent"]
-            + ["--client", "geventhttpclient", "-c", "10", "--urls-file", "-"],
-            cwd=ROOT,
-            env=child_env(),
-            input="\n".join(urls),
-            stdout=subprocess.PIPE,
+        proc = run_python(
+            ["-m", "shared.cli", "fetch", "--model", "gevent", "--client", "geventhttpclient"]
+            + ["-c", "10", "--urls-file", "-"],
+            stdin="\n".join(urls),
             stderr=follower,
-            text=True,
-            timeout=60,
-            check=False,
         )
         os.close(follower)
         follower = -1

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from shared.spec import MODELS
+from tests.helpers import ROOT
 
-IMPLS = Path(__file__).resolve().parent.parent / "impls"
+IMPLS = ROOT / "impls"
 
 #: every scenario file name; one not yet written in any model is skipped
 SCENARIO_FILES = ["eat_play.py", "fetcher.py", "switching.py", "cpu.py"]

@@ -35,9 +35,9 @@ gevent and asyncio versions always print in spawn order: their schedulers are FI
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
@@ -58,14 +58,13 @@ def play(name: str, seconds: float, sleep: Callable[[float], None]) -> None:
 
 
 def _together(name: str, eat_s: float, play_s: float, sleep: Callable[[float], None]) -> None:
-    tasks = [
-        threading.Thread(target=eat, args=(name, eat_s, sleep)),  # an OS thread per task
-        threading.Thread(target=play, args=(name, play_s, sleep)),
-    ]
-    for t in tasks:
-        t.start()
-    for t in tasks:
-        t.join()  # blocks the main thread until both threads have finished
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tasks = [
+            pool.submit(eat, name, eat_s, sleep),  # an OS thread per task, run by the OS
+            pool.submit(play, name, play_s, sleep),
+        ]
+        for t in tasks:
+            t.result()  # blocks the main thread until that task has finished
 
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:

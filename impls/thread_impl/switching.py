@@ -69,11 +69,10 @@ def ping_pong(n: int) -> dict[str, Any]:
             ping_go.set()  # wakes ping's OS thread, which then waits for the GIL
 
     t0 = clock()
-    players = [threading.Thread(target=ping), threading.Thread(target=pong)]
-    for player in players:
-        player.start()  # a new OS thread each, scheduled by the kernel
-    for player in players:
-        player.join()  # blocks until the thread has finished
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        players = [pool.submit(ping), pool.submit(pong)]  # an OS thread each, run by the kernel
+        for player in players:
+            player.result()  # blocks until that thread's task has finished
     return switching.handoffs_result(n, turns, clock() - t0)
 
 
@@ -89,11 +88,10 @@ def yield_loop(n: int) -> dict[str, Any]:
             turns.append(me)
 
     t0 = clock()
-    players = [threading.Thread(target=player, args=(me,)) for me in (0, 1)]
-    for p in players:
-        p.start()
-    for p in players:
-        p.join()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        players = [pool.submit(player, 0), pool.submit(player, 1)]
+        for p in players:
+            p.result()
     return switching.yields_result(MODEL, turns, clock() - t0)
 
 
@@ -118,6 +116,8 @@ def spawn_join(n: int, repeat: int = 1, variant: str | None = None) -> dict[str,
     t0 = clock()
     for _ in range(repeat):
         if variant == "thread":
+            # raw threads, not a pool: starting a thread is what this variant measures (a pool
+            # reuses its threads; that is the thread-pool variant)
             tasks = [threading.Thread(target=task) for _ in range(n)]
             for t in tasks:
                 t.start()  # a new OS thread; start() waits until it runs
@@ -172,6 +172,8 @@ def _park(group: list[threading.Thread], count: int, gate: threading.Event) -> N
         gate.wait()  # parked: the thread sleeps in the kernel until the gate opens
 
     for _ in range(count):
+        # a raw thread, not a pool: the memory of n parked threads is what is measured, and a
+        # pool would add its work queue and cap how many threads exist
         thread = threading.Thread(target=park)
         thread.start()  # a new OS thread; start() waits until it runs
         group.append(thread)

@@ -472,7 +472,7 @@ def demo(model: str, args: argparse.Namespace, fetch_all: Callable[..., list[Fet
             from shared.harness.server import ServerProcess
 
             srv = stack.enter_context(ServerProcess())
-            stack.callback(_until_idle, srv)  # a timed-out /delay runs on in the server
+            stack.callback(srv.wait_idle)  # a timed-out /delay runs on in the server
             u = srv.url
             faults = ["/status/503", "/close", "/truncated", "/garbage", "/delay/3000"]
             refused = f"http://127.0.0.1:{unused_port()}/"
@@ -493,9 +493,3 @@ def demo(model: str, args: argparse.Namespace, fetch_all: Callable[..., list[Fet
                     if len(outcomes) > 1 or n < len(urls):
                         print(f"  {n:4} x {url:38} status {status}, {error}")
     sys.stdout.flush()
-
-
-def _until_idle(srv: Any, within_s: float = 5.0) -> None:
-    end = clock() + within_s
-    while srv.stats()["inflight"] and clock() < end:
-        time.sleep(0.05)
