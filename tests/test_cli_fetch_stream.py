@@ -7,7 +7,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import IO
@@ -17,20 +16,19 @@ import pytest
 
 from shared import spec
 from shared.harness.fixtures import pair_params
-from shared.harness.proc import ROOT, child_env
 from shared.harness.server import ServerProcess
 from shared.scenarios import fetch_dispatch, fetcher
+from tests.helpers import start_python
 
 
 def start(*args: str) -> subprocess.Popen[bytes]:
     """The command, its stdout unbuffered here (``select`` on it sees every line)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "fetch", *args],
-        cwd=ROOT,
-        env=child_env(),
+    return start_python(
+        ["-m", "shared.cli", "fetch", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        text=False,
         bufsize=0,
     )
 
