@@ -18,7 +18,7 @@ from shared import spec
 from shared.harness.fixtures import pair_params
 from shared.harness.server import ServerProcess
 from shared.scenarios import fetch_dispatch, fetcher
-from tests.helpers import start_python
+from tests.helpers import run_python, start_python
 
 
 def start(*args: str) -> subprocess.Popen[bytes]:
@@ -241,3 +241,15 @@ def test_results_waiting_for_a_slow_head_stay_within_the_window(server: ServerPr
     assert max(w for w, _ in seen) <= run.window
     assert max(ahead for _, ahead in seen) <= run.window
     assert max(w for w, _ in seen) >= run.window - 2 * run.concurrency  # it did fill up
+
+
+def test_the_memory_script_reads_both_peaks() -> None:
+    run = run_python(["benchmarks/fetch_memory.py", "--urls", "300", "-c", "10"], timeout=120)
+    assert run.returncode == 0, run.stderr
+    head, row = run.stdout.splitlines()
+    assert head.split() == ["urls", "seconds", "parent", "MiB", "worker", "MiB"]
+    n, _, parent, worker = row.split()[:4]
+    assert n == "300"
+    assert float(parent) > 5
+    assert float(worker) > 5
+    assert "300 URLs in" in row
