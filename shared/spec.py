@@ -1,8 +1,13 @@
-"""The contract every model implements: names, constants, result types, argument checks.
+"""The contract every model implements: names, the registry, result types, argument checks.
+
+The registry says once what the models are and how their workers start (:data:`MODELS`,
+:data:`MODEL_FACTS`, :data:`WORKER_KINDS`, :data:`PAIRS`): every test, benchmark and report
+reads it, none writes the list out again.
 
 Everything here is model-free: no I/O, no scheduling. The model packages under ``impls/``
-import from this module so that parsing, validation and result types exist exactly once
-(STYLE.md, principle 2). Nothing here imports gevent, asyncio or threading.
+import from this module so that parsing, validation and result types exist exactly once, and
+a model's files hold only its scheduling and I/O (docs/design.md). Nothing here imports
+gevent, asyncio or threading.
 """
 
 from __future__ import annotations
@@ -215,7 +220,7 @@ def pairs(kinds: tuple[WorkerKind, ...] = RUNNERS) -> tuple[Pair, ...]:
 #: every model x client, plus asyncio on uvloop with both its clients
 PAIRS: tuple[Pair, ...] = pairs()
 
-# --- eat/play (the seed's demo) -----------------------------------------------------------
+# --- eat/play (the tutorial's demo: docs/tutorial.md) -------------------------------------
 
 EAT_NAME = "egon"
 EAT_SECONDS = 2.0

@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
 class ServerProcess:
     """The test server in a child process, for tests and benchmarks.
 
-    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset()``;
+    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset(), srv.wait_idle()``;
     ``ServerProcess(processes=3, ports=2)``: ``srv.urls`` (one per port), ``srv.pids`` (every
     process, for a CPU meter), ``srv.release()``.
     """
