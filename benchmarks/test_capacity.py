@@ -25,12 +25,12 @@ from typing import Any
 
 import pytest
 
-from benchmarks import summary
 from shared import spec
 from shared.bench import capacity
 from shared.bench.timing import record
 from shared.harness import fanout
 from shared.harness.server import ServerProcess
+from shared.report import session
 
 CASES = [
     pytest.param(kind, n, id=f"{kind.id}-{n}")
@@ -62,7 +62,7 @@ def test_capacity(
         "unit": "connections",
         "n": n,
     }
-    stopped = summary.find(request.config, scenario="capacity", model=kind.model, reached=False)
+    stopped = session.find(request.config, scenario="capacity", model=kind.model, reached=False)
     limits = capacity.read_limits()
     p = capacity.plan(n, kind.model, limits)
     refusal = p.refusal
@@ -70,8 +70,7 @@ def test_capacity(
         refusal = f"not tried: stopped at {stopped['n']:,} ({stopped['note']})"
     if refusal is not None:
         benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-        info = record(benchmark, **row, value=None, reached=False, note=refusal)
-        summary.remember(request.config, info)
+        record(benchmark, **row, value=None, reached=False, note=refusal)
         return
     box: list[capacity.Step] = []
     with ServerProcess(processes=p.server_processes, ports=p.ports) as srv:
@@ -93,7 +92,7 @@ def test_capacity(
             )
     step = box[-1]
     per_held = step.rss_kib_per_held
-    info = record(
+    record(
         benchmark,
         **row,
         value=step.held,
@@ -117,4 +116,3 @@ def test_capacity(
         else None,
         note=step.note,
     )
-    summary.remember(request.config, info)

@@ -21,7 +21,7 @@ import pytest
 from shared import spec
 from shared.harness import proc
 
-SCENARIOS = ("eat_play", "switching", "fetcher", "cpu")
+SCENARIOS = ("eat_play", "switching", "fetcher", "cpu", "layout")
 
 
 def _tree(path: Path) -> ast.Module:

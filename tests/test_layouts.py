@@ -16,6 +16,7 @@ from shared.harness.fixtures import Workers, kind_params
 from shared.harness.server import ServerProcess
 from shared.harness.worker import RemoteError
 from shared.scenarios import layout
+from tests.helpers import run_python
 from tests.test_bench import FakeBenchmark
 
 
@@ -142,3 +143,18 @@ def test_a_layout_over_two_processes_holds_its_total_at_the_server() -> None:
     merged = layout.merge(timed.result)
     assert (merged["requests"], merged["errors"], merged["processes"]) == (36, {}, 2)
     assert (stats["count"], stats["peak"]) == (36, 12)
+
+
+def test_the_demo_prints_a_line_per_layout_and_delay() -> None:
+    done = run_python(["-m", "impls.thread_impl.layout", "--waves", "1", "--delay", "50"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    shapes = [line.split()[0] for line in done.stdout.splitlines()]
+    assert shapes == [lay.shape for lay in layout.layouts() if lay.kind.model == "thread"]
+    assert all("120 requests" in line for line in done.stdout.splitlines())
+
+
+def test_the_demo_refuses_no_waves_with_exit_2_and_one_line() -> None:
+    done = run_python(["-m", "impls.gevent_impl.layout", "--waves", "0"])
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].endswith("--waves must be >= 1, got 0")

@@ -11,11 +11,19 @@ Read first: ``shared/scenarios/layout.py`` (the layouts, the part's measures), t
 beside ``impls/gevent_impl/layout.py`` (no threads) and ``impls/thread_impl/layout.py`` (no
 tasks).
 
-Shape of a run, in a worker (``ModelWorker("asyncio").call("layout.fetch_part", ...)``)::
+The shape of a run: one round per layout and delay, P = 1 in this process, P = 2 in two
+workers (N stands for a figure; the benchmark's, from many rounds, are in
+docs/results/report.md)::
 
-    fetch_part(url, requests=600, threads=4, tasks=15, timeout=30.0, client="aiohttp")
-    -> {"requests": 600, "elapsed_s": ..., "latencies_s": [...600], "errors": {},
-        "cpu_s": ..., "peak_rss_kib": ..., "pid": ...}
+    $ python -m impls.asyncio_impl.layout
+      1x1x120   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x1x120  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       1x4x30   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       1x4x30  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x4x15   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x4x15  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
 """
 
 from __future__ import annotations
@@ -46,3 +54,8 @@ def fetch_part(
         for run in runs:
             done += run.result()  # blocks this thread until that thread's loop has finished
     return part.result()
+
+
+if __name__ == "__main__":
+    _ARGS = layout.demo_args(MODEL)
+    layout.demo(MODEL, _ARGS, fetch_part)

@@ -11,15 +11,27 @@ Read first: ``shared/scenarios/layout.py`` (the layouts, the part's measures), t
 beside ``impls/asyncio_impl/layout.py`` (threads of event loops) and
 ``impls/thread_impl/layout.py`` (no tasks).
 
-Shape of a run, in a patched worker (``ModelWorker("gevent").call("layout.fetch_part", ...)``)::
+The shape of a run: one round per layout and delay, P = 1 in this process, P = 2 in two
+workers (N stands for a figure; the benchmark's, from many rounds, are in
+docs/results/report.md)::
 
-    fetch_part(url, requests=1200, threads=1, tasks=60, timeout=30.0,
-               client="geventhttpclient")
-    -> {"requests": 1200, "elapsed_s": ..., "latencies_s": [...1200], "errors": {},
-        "cpu_s": ..., "peak_rss_kib": ..., "pid": ...}
+    $ python -m impls.gevent_impl.layout
+      1x1x120   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x1x120  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
 """
 
+# ruff: noqa: E402 - the imports below come after the patch on purpose
+
 from __future__ import annotations
+
+if __name__ == "__main__":
+    # Run as a demo: patch first, before anything below imports socket, ssl or threading. In
+    # the gevent worker, impls/gevent_impl/__main__.py has patched already.
+    from gevent import monkey
+
+    monkey.patch_all()
 
 from typing import Any
 
@@ -41,3 +53,8 @@ def fetch_part(
         # `tasks` greenlets on this process's hub, each yielding to it while it waits
         done += fetcher.fetch_all(part.urls, concurrency=part.tasks, **part.options)
     return part.result()
+
+
+if __name__ == "__main__":
+    _ARGS = layout.demo_args(MODEL)
+    layout.demo(MODEL, _ARGS, fetch_part)

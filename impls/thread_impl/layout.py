@@ -10,11 +10,15 @@ Read first: ``shared/scenarios/layout.py`` (the layouts, the part's measures), t
 beside ``impls/asyncio_impl/layout.py`` (threads of event loops) and
 ``impls/gevent_impl/layout.py`` (no threads).
 
-Shape of a run, in a worker (``ModelWorker("thread").call("layout.fetch_part", ...)``)::
+The shape of a run: one round per layout and delay, P = 1 in this process, P = 2 in two
+workers (N stands for a figure; the benchmark's, from many rounds, are in
+docs/results/report.md)::
 
-    fetch_part(url, requests=1200, threads=60, tasks=1, timeout=30.0, client="urllib3")
-    -> {"requests": 1200, "elapsed_s": ..., "latencies_s": [...1200], "errors": {},
-        "cpu_s": ..., "peak_rss_kib": ..., "pid": ...}
+    $ python -m impls.thread_impl.layout
+      1x120x1   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x120x1  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x60x1   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x60x1  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
 """
 
 from __future__ import annotations
@@ -39,3 +43,8 @@ def fetch_part(
         # `threads` OS threads, each blocked in one request at a time, the GIL released
         done += fetcher.fetch_all(part.urls, concurrency=part.threads, **part.options)
     return part.result()
+
+
+if __name__ == "__main__":
+    _ARGS = layout.demo_args(MODEL)
+    layout.demo(MODEL, _ARGS, fetch_part)

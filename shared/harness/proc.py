@@ -53,13 +53,25 @@ def die_with_parent() -> None:
     pipe closes. Closes the race where the parent died before we got here.
     """
     parent = os.environ.get("SWITCHBENCH_PARENT_PID")
+    _kill_me_when_parent_dies()
+    if parent is not None and os.getppid() != int(parent):
+        os._exit(1)
+
+
+def die_with(parent: int) -> None:
+    """In a child forked by ``parent`` (not started by :func:`spawn`): get SIGKILL when it
+    dies. The kernel clears the request at ``fork()``, so each forked child asks again."""
+    _kill_me_when_parent_dies()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _kill_me_when_parent_dies() -> None:
     if sys.platform.startswith("linux"):
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if parent is not None and os.getppid() != int(parent):
-        os._exit(1)
 
 
 def exited(proc: subprocess.Popen[bytes], within_s: float) -> bool:

@@ -15,17 +15,20 @@ runs one process's part of it:
 The P processes are P workers of the model (``shared.harness.fanout``), each given its share
 of the requests. A :class:`Part` runs inside each and reports its requests' latencies and
 errors (as a fetch round does: ``shared.bench.sweep.round_summary``), its CPU time (all its
-threads) and its peak RSS; :func:`merge` adds the parts of one round up.
+threads) and its peak RSS; :func:`merge` adds the parts of one round up. :func:`demo` is
+what ``python -m impls.<model>_impl.layout`` prints: every layout of the model, one round
+each, against a local test server.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import resource
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,3 +207,66 @@ def merge(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "peak_rss_kib": sum(p["peak_rss_kib"] for p in parts),
         "processes": len({p["pid"] for p in parts}),
     }
+
+
+# --- the demos (``python -m impls.<model>_impl.layout``) --------------------------------------
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.layout [--delay MS]... [--waves N]``."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m impls.{model}_impl.layout",
+        description=(
+            f"The {model} model's layouts of {TOTAL_CONCURRENCY} requests in flight (P "
+            "processes x T threads x K tasks), one round each against a local test server."
+        ),
+    )
+    parser.add_argument(
+        "--delay",
+        type=int,
+        action="append",
+        choices=sweep.DELAYS_MS,
+        help="the server's delay in ms (repeatable; default: each)",
+    )
+    parser.add_argument(
+        "--waves", type=int, default=WAVES[1], help=f"requests = waves x {TOTAL_CONCURRENCY}"
+    )
+    args = parser.parse_args(argv)
+    if args.waves < 1:
+        parser.error(f"--waves must be >= 1, got {args.waves}")
+    return args
+
+
+def demo(model: str, args: argparse.Namespace, fetch_part: Callable[..., dict[str, Any]]) -> None:
+    """One round of each of the model's layouts: P = 1 in this process, more in workers.
+
+    The rate is over the slowest part's own time (a worker's start is not in it)."""
+    from shared.harness import fanout
+    from shared.harness.server import ServerProcess
+
+    kind = spec.kind_for(model)
+    with ServerProcess(processes=os.cpu_count() or 1) as srv:
+        for lay in layouts([kind]):
+            for delay in args.delay or sweep.DELAYS_MS:
+                requests = args.waves * lay.concurrency
+                parts = lay.parts(sweep.delay_url(srv.url, delay), requests, sweep.TIMEOUT_S)
+                if lay.processes == 1:
+                    values = [fetch_part(**parts[0])]
+                else:
+                    values = [r.value for r in fanout.run_parts(kind, "layout.fetch_part", parts)]
+                print(demo_line(lay, delay, merge(values)))
+                srv.wait_idle()  # the next layout starts with nothing in flight
+
+
+def demo_line(lay: Layout, delay_ms: int, r: dict[str, Any]) -> str:
+    """``  2x4x15  50 ms   960 requests     N req/s  p50 N ms  p99 N ms  client CPU N``."""
+    from shared.bench.stats import percentile
+
+    ms = [s * 1000 for s in r["latencies_s"]]
+    rate, cpu = r["requests"] / r["elapsed_s"], r["cpu_s"] / r["elapsed_s"]
+    errors = f"  errors {r['errors']}" if r["errors"] else ""
+    return (
+        f"{lay.shape:>9}  {delay_ms:>2} ms  {r['requests']:>5} requests  {rate:>7.0f} req/s  "
+        f"p50 {percentile(ms, 50):6.1f} ms  p99 {percentile(ms, 99):6.1f} ms  "
+        f"client CPU {cpu:.2f}{errors}"
+    )
