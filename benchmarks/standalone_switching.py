@@ -70,15 +70,17 @@ def plan(quick: bool, only: str = "") -> dict[spec.WorkerKind, list[dict[str, An
         model, variant, facts = kind.model, kind.variant, kind.facts
         todo = jobs.setdefault(kind, [])
         todo.append(_job("switch_ns", handoffs, rounds, model, variant))
+        for other in facts.ping_pongs if kind in spec.DEFAULT_KINDS else ():
+            todo.append(_job("switch_ns", handoffs, rounds, model, other, between=other))
         todo.append(_job("yield_ns", handoffs, rounds, model, facts.yield_variant or variant))
         for raw in facts.raw_kinds if kind in spec.DEFAULT_KINDS else ():
             todo.append(_job("raw_switch_ns", raw_n, rounds, model, raw, kind=raw))
-        for n in switching.SPAWN_SIZES:
-            if quick and n > switching.QUICK_MAX_N:
-                continue
-            for mech in facts.spawn_variants:
-                label = variant if mech == facts.spawn_variants[0] else mech
-                repeat = switching.repeat_for(n)
+        for mech in facts.spawn_variants:
+            label = variant if mech == facts.spawn_variants[0] else mech
+            for n in switching.spawn_sizes(mech):
+                if quick and n > switching.QUICK_MAX_N:
+                    continue
+                repeat = switching.repeat_for(n, mech)
                 todo.append(
                     _job("spawn_join_us", n, spawn_rounds, model, label, kind=mech, repeat=repeat)
                 )

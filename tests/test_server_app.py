@@ -32,6 +32,10 @@ async def client() -> AsyncIterator[TestClient]:
         yield c
 
 
+#: what /stats says of the processes of a server that is this one process
+THIS_PROCESS = {"pid": os.getpid(), "pids": [os.getpid()], "served_by": os.getpid()}
+
+
 def counters(client: TestClient) -> srv.Stats:
     """The app's own counters, read directly (no request that could disturb them)."""
     return client.app[srv.STATS]  # type: ignore[index]
@@ -65,7 +69,7 @@ async def test_stats_counts_every_request_but_its_own(client: TestClient) -> Non
     for path in ["/delay/0", "/delay/0", "/bytes/3", "/status/404", "/delay/x"]:
         await get(client, path)
     await stats(client)  # neither /stats nor /stats/reset counts itself
-    assert await stats(client) == {"inflight": 0, "peak": 1, "count": 5, "pid": os.getpid()}
+    assert await stats(client) == {"inflight": 0, "peak": 1, "count": 5, **THIS_PROCESS}
 
 
 async def test_in_flight_and_peak_follow_concurrent_requests(client: TestClient) -> None:
@@ -74,7 +78,7 @@ async def test_in_flight_and_peak_follow_concurrent_requests(client: TestClient)
     await until_inflight(client, n)
     assert (await stats(client))["inflight"] == n  # /stats sees them too, while they wait
     assert await asyncio.gather(*slow) == [(200, b"ok")] * n
-    assert await stats(client) == {"inflight": 0, "peak": n, "count": n, "pid": os.getpid()}
+    assert await stats(client) == {"inflight": 0, "peak": n, "count": n, **THIS_PROCESS}
     await get(client, "/delay/0")  # one at a time: the peak stays
     assert (counters(client).inflight, counters(client).peak, counters(client).count) == (
         0,

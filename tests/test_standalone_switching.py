@@ -23,8 +23,10 @@ def test_plan_names_every_figure_as_the_benchmarks_record_it() -> None:
     # --compare joins the two runs on these names: one missing or misnamed is a lost row
     n, raw_n = switching.HANDOFFS, switching.RAW_SWITCHES
     want = set()
+    for p in bench.SWITCH_CASES:
+        kind, _, variant = p.values
+        want.add(standalone.key("switch_ns", n, kind.model, variant))
     for kind in spec.RUNNERS:
-        want.add(standalone.key("switch_ns", n, kind.model, kind.variant))
         want.add(
             standalone.key("yield_ns", n, kind.model, kind.facts.yield_variant or kind.variant)
         )
@@ -32,10 +34,8 @@ def test_plan_names_every_figure_as_the_benchmarks_record_it() -> None:
         kind, raw = p.values
         want.add(standalone.key("raw_switch_ns", raw_n, kind.model, raw))
     for p in bench.SPAWN_CASES:
-        kind, _, variant = p.values
-        want |= {
-            standalone.key("spawn_join_us", s, kind.model, variant) for s in switching.SPAWN_SIZES
-        }
+        kind, _, variant, size = p.values
+        want.add(standalone.key("spawn_join_us", size, kind.model, variant))
     planned = [job["key"] for jobs in standalone.plan(quick=False).values() for job in jobs]
     assert len(planned) == len(set(planned))
     assert set(planned) == want

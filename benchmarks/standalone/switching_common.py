@@ -65,12 +65,17 @@ def run_jobs(
     raw: Callable[[str, int], None] | None,
     spawn: Callable[[int, int, str], None],
     parked: Callable[[int], float],
+    between: dict[str, Callable[[int], None]] | None = None,
 ) -> None:
-    """Measure each job; print the figures by job key, as one JSON line."""
+    """Measure each job; print the figures by job key, as one JSON line. ``between``: the
+    model's other ping-pongs (threads: ``"processes"``), for jobs that name one."""
     out: dict[str, Figures] = {}
     for job in jobs:
         metric, n, rounds = job["metric"], job["n"], job["rounds"]
-        if metric == "switch_ns":
+        other = (between or {}).get(job.get("between", ""))
+        if metric == "switch_ns" and "between" in job and other is not None:
+            out[job["key"]] = timed(n, 1e9, other, n, rounds=rounds)
+        elif metric == "switch_ns" and "between" not in job:
             out[job["key"]] = timed(n, 1e9, switch, n, rounds=rounds)
         elif metric == "yield_ns":
             out[job["key"]] = timed(n, 1e9, yields, n, rounds=rounds)

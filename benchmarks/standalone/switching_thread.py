@@ -3,17 +3,23 @@
 ``python -m benchmarks.standalone.switching_thread JSON`` (run by
 ``benchmarks/standalone_switching.py``); ``"pool_workers"`` in the JSON sizes the
 ``thread-pool`` spawn variant. Written apart from ``impls/thread_impl/``: a second
-measurement shares no code with what it checks. Threads have no raw switch.
+measurement shares no code with what it checks. Threads have no raw switch. The processes
+(the ping-pong between two, the ``process`` spawn variant) start from a fork server, as the
+thread model's do; here the timing includes their start.
 """
 
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.synchronize import Event
 
 from benchmarks.standalone import switching_common as common
+
+PROCESSES = multiprocessing.get_context("forkserver")
 
 
 def switch(n: int) -> None:
@@ -39,6 +45,29 @@ def switch(n: int) -> None:
         t.join()
 
 
+def _player(me: int, a: Event, b: Event, n: int) -> None:
+    for _ in range(n // 2):
+        if me == 0:
+            b.set()
+            a.wait()  # blocks in the kernel until the other process sets it
+            a.clear()
+        else:
+            b.wait()  # blocks in the kernel until the other process sets it
+            b.clear()
+            a.set()
+
+
+def switch_processes(n: int) -> None:
+    """``n`` one-way handoffs between two processes, each woken by its own
+    ``multiprocessing.Event``."""
+    a, b = PROCESSES.Event(), PROCESSES.Event()
+    ps = [PROCESSES.Process(target=_player, args=(me, a, b, n)) for me in (0, 1)]
+    for p in ps:
+        p.start()
+    for p in ps:
+        p.join()
+
+
 def yields(n: int) -> None:
     """``n`` calls to ``time.sleep(0)``, half in each of two threads."""
 
@@ -55,13 +84,20 @@ def yields(n: int) -> None:
 
 def spawn(n: int, repeat: int, variant: str, *, pool_workers: int) -> None:
     """``repeat`` times: start ``n`` threads that do nothing and join them (``thread``), or
-    submit ``n`` no-op calls to a fresh pool of ``pool_workers`` threads (``thread-pool``)."""
+    submit ``n`` no-op calls to a fresh pool of ``pool_workers`` threads (``thread-pool``), or
+    start ``n`` processes that do nothing and join them (``process``)."""
 
     def noop() -> None:
         pass
 
     for _ in range(repeat):
-        if variant == "thread":
+        if variant == "process":
+            ps = [PROCESSES.Process(target=_noop) for _ in range(n)]
+            for p in ps:
+                p.start()
+            for p in ps:
+                p.join()
+        elif variant == "thread":
             ts = [threading.Thread(target=noop) for _ in range(n)]
             for t in ts:
                 t.start()
@@ -71,6 +107,10 @@ def spawn(n: int, repeat: int, variant: str, *, pool_workers: int) -> None:
             with ThreadPoolExecutor(max_workers=pool_workers) as pool:
                 for f in [pool.submit(noop) for _ in range(n)]:
                     f.result()
+
+
+def _noop() -> None:
+    pass  # a process's task: top-level, so the fork server's child can find it
 
 
 def parked(n: int) -> float:
@@ -105,7 +145,13 @@ def main() -> None:
     args = common.args()
     spawn_in_pool = functools.partial(spawn, pool_workers=args["pool_workers"])
     common.run_jobs(
-        args["jobs"], switch=switch, yields=yields, raw=None, spawn=spawn_in_pool, parked=parked
+        args["jobs"],
+        switch=switch,
+        yields=yields,
+        raw=None,
+        spawn=spawn_in_pool,
+        parked=parked,
+        between={"processes": switch_processes},
     )
 
 

@@ -54,6 +54,18 @@ class Stats:
         return [self._words[_PIDS + i] for i in range(self._processes)]
 
     @property
+    def inflight(self) -> int:
+        return self._words[_INFLIGHT]
+
+    @property
+    def peak(self) -> int:
+        return self._words[_PEAK]
+
+    @property
+    def count(self) -> int:
+        return self._words[_COUNT]
+
+    @property
     def released(self) -> int:
         """How many releases were asked since the server started."""
         return self._words[_RELEASED]
