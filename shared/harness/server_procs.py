@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import mmap
 import os
 from typing import Any
@@ -33,7 +34,7 @@ class Stats:
     Created before the fork: the memory map is anonymous and shared, so every process reads
     and writes the same words; the lock (a POSIX semaphore) is inherited too. Every change
     takes the lock, so no update is lost between processes and ``peak`` is compared with the
-    sum at the moment it changes.
+    sum at the moment it changes. A server of one process takes no lock.
     """
 
     def __init__(self, processes: int = 1) -> None:
@@ -41,7 +42,8 @@ class Stats:
 
         self._mem = mmap.mmap(-1, 8 * (_PIDS + processes))  # anonymous: MAP_SHARED
         self._words = memoryview(self._mem).cast("q")
-        self._lock = multiprocessing.Lock()
+        # one process needs no lock: its event loop runs one handler at a time
+        self._lock: Any = multiprocessing.Lock() if processes > 1 else contextlib.nullcontext()
         self._processes = processes
         self.set_pid(0, os.getpid())
 
