@@ -120,7 +120,7 @@ def test_the_capacity_table_shows_every_step_and_why_one_did_not_run() -> None:
     header, cells = scale.capacity_table(capacity())
     assert header[:3] == ["model", "step", "held"]
     refused = next(c for c in cells if c[0] == "thread" and c[1] == "20,000")
-    assert refused[2:4] == ["—", "—"]
+    assert refused[2:5] == ["—", "—", "—"]
     assert refused[-1] == THREAD_CAP
     top = next(c for c in cells if c[0] == "asyncio" and c[1] == "50,000")
     assert top[2] == "50,000"

@@ -184,7 +184,8 @@ def capacity_table(rows: Iterable[Row]) -> Cells:
                 f"{r['n']:,}",
                 _num(r.get("value")),
                 reached if r.get("value") is not None else "—",
-                ", ".join(f"{k} {v:,}" for k, v in errors.items()) or "0",
+                ", ".join(f"{k} {v:,}" for k, v in errors.items())
+                or ("0" if r.get("value") is not None else "—"),
                 _num(r.get("rss_kib_per_held"), ".1f"),
                 where,
                 r.get("note") or "",
