@@ -16,14 +16,14 @@ workers (N stands for a figure; the benchmark's, from many rounds, are in
 docs/results/report.md)::
 
     $ python -m impls.asyncio_impl.layout
-      1x1x120   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-      1x1x120  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       1x4x30   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       1x4x30  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x1x60   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x1x60  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x4x15   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x4x15  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x1x120   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x1x120  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       1x4x30   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       1x4x30  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x4x15   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x4x15  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
 """
 
 from __future__ import annotations

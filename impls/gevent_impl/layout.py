@@ -16,10 +16,10 @@ workers (N stands for a figure; the benchmark's, from many rounds, are in
 docs/results/report.md)::
 
     $ python -m impls.gevent_impl.layout
-      1x1x120   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-      1x1x120  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x1x60   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x1x60  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x1x120   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x1x120  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x1x60  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
 """
 
 # ruff: noqa: E402 - the imports below come after the patch on purpose

@@ -15,10 +15,10 @@ workers (N stands for a figure; the benchmark's, from many rounds, are in
 docs/results/report.md)::
 
     $ python -m impls.thread_impl.layout
-      1x120x1   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-      1x120x1  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x60x1   0 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
-       2x60x1  50 ms    960 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x120x1   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+      1x120x1  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x60x1   0 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
+       2x60x1  50 ms    720 requests        N req/s  p50 N ms  p99 N ms  client CPU N
 """
 
 from __future__ import annotations

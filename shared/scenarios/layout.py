@@ -43,7 +43,7 @@ PROCESSES: tuple[int, ...] = (1, 2)
 THREADS: tuple[int, ...] = (1, 4)
 #: requests per round = waves x the total concurrency, (default, --quick), with a delay and
 #: without one: there a wave takes milliseconds, so a round needs more of them to be long
-WAVES = (20, 8)
+WAVES = (12, 6)
 WAVES_WITHOUT_DELAY = (50, 20)
 #: timed rounds per layout and delay, (default, --quick)
 ROUNDS = (3, 1)
