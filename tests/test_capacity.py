@@ -69,6 +69,12 @@ def test_the_machine_open_files_refuse_what_cannot_fit() -> None:
     assert "fs.file-max 50,000" in refusal
 
 
+def test_memory_refuses_connections_that_cannot_fit() -> None:
+    refusal = capacity.plan(100_000_000, "gevent", TYPICAL).refusal
+    assert refusal is not None
+    assert refusal.startswith("memory: 100000000 connections at up to 64 KiB each need")
+
+
 def test_the_limits_are_read_from_this_machine() -> None:
     limits = capacity.read_limits()
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:

@@ -190,16 +190,8 @@ def _machine_room(n: int, limits: Limits) -> str | None:
         used, most = limits.tracked
         if used + n > most:
             return f"tracked connections: {n:,} more exceed nf_conntrack_max {most:,} ({used:,})"
-    import psutil
-
-    available = psutil.virtual_memory().available
-    need = n * BUDGET_KIB_PER_CONNECTION * 1024
-    if need > available // 2:
-        return (
-            f"memory: {n:,} connections at up to {BUDGET_KIB_PER_CONNECTION} KiB need "
-            f"{need >> 20} MiB, more than half of the {available >> 20} MiB available"
-        )
-    return None
+    refusal = switching.memory_room(n, BUDGET_KIB_PER_CONNECTION, "connections")
+    return None if refusal is None else f"memory: {refusal}"
 
 
 def next_limit(n: int, model: str, steps: tuple[int, ...], in_run: tuple[int, ...]) -> str:

@@ -142,15 +142,16 @@ def thread_stack_bytes() -> int:
     return soft if soft != resource.RLIM_INFINITY else 8 << 20
 
 
-def memory_room(n: int) -> str | None:
-    """Why ``n`` parked tasks might not fit in memory, or None if they fit (any model)."""
+def memory_room(n: int, kib_each: int = BUDGET_KIB_PER_TASK, what: str = "tasks") -> str | None:
+    """Why ``n`` parked tasks (or other things of ``kib_each`` at most) might not fit in
+    memory, or None if they fit (any model)."""
     import psutil
 
     available = psutil.virtual_memory().available
-    need = n * BUDGET_KIB_PER_TASK * 1024
+    need = n * kib_each * 1024
     if need > available // 2:
         return (
-            f"{n} tasks at up to {BUDGET_KIB_PER_TASK} KiB each need {need >> 20} MiB, more than"
+            f"{n} {what} at up to {kib_each} KiB each need {need >> 20} MiB, more than"
             f" half of the {available >> 20} MiB available"
         )
     return None
