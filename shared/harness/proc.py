@@ -13,8 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: the repository root: children run with it first on sys.path, whatever the caller's cwd
-ROOT = Path(__file__).resolve().parent.parent
+#: the repository root (this file is shared/harness/proc.py): children run with it first on
+#: sys.path, whatever the caller's cwd, so they import this checkout, not an installed one
+ROOT = Path(__file__).resolve().parents[2]
 
 _PR_SET_PDEATHSIG = 1
 
