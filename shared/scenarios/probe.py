@@ -1,0 +1,106 @@
+"""What the six behaviour scenarios measure and print with, once for every model.
+
+The scenarios (``cancel``, ``blocking``, ``failure``, ``shared-state``, ``c-block``,
+``context``; registered in :data:`shared.spec.BEHAVIOURS`) each have a model-free half in
+``shared/scenarios/<module>.py`` and one file per model in ``impls/<model>_impl/``. Every
+one of them uses this module for:
+
+- :class:`Clock`: milliseconds from a task's start, the unit of every figure they report;
+- :func:`get_request`: the bytes of one plain HTTP GET, sent on a raw socket in every
+  model, so that a wait on the test server is the model's own I/O and nothing else;
+- :func:`checked`: a result checked against the JSON contract in :mod:`shared.spec`;
+- :func:`script`: the ``python -m impls.<model>_impl.<module>`` entry (``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from shared import spec
+
+
+class Clock:
+    """Milliseconds since :meth:`start` (``time.perf_counter``; never patched by gevent)."""
+
+    def __init__(self) -> None:
+        self._t0: float | None = None
+
+    def start(self) -> Clock:
+        self._t0 = time.perf_counter()
+        return self
+
+    def ms(self) -> float:
+        if self._t0 is None:
+            raise RuntimeError("the clock was read before it started")
+        return (time.perf_counter() - self._t0) * 1000
+
+
+def ms(x: float) -> float:
+    """A figure as the JSON carries it: milliseconds to 0.1 ms."""
+    return round(float(x), 1)
+
+
+def get_request(url: str) -> tuple[str, int, bytes]:
+    """``(host, port, request)`` for one ``GET`` of ``url`` that the server answers and then
+    closes (``Connection: close``: read to the end of the stream)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname or parts.port is None:
+        raise ValueError(f"need the test server's http://host:port URL, got {url!r}")
+    path = parts.path or "/"
+    head = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
+    return parts.hostname, parts.port, head.encode("ascii")
+
+
+def checked(name: str, result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` if it carries every field of the scenario's contract with its JSON type;
+    otherwise ``ValueError`` naming what is wrong (the implementation broke the contract)."""
+    problems = spec.field_problems(spec.BEHAVIOUR[name].fields, result)
+    if problems:
+        raise ValueError(f"{name} result breaks the contract: {'; '.join(problems)}")
+    return result
+
+
+def say(text: str = "") -> None:
+    """Print one line of a demo, flushed (a script shows it as it happens)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def json_line(result: dict[str, Any], **first: Any) -> str:
+    """The ``--json`` line: ``first`` (scenario, kind) and then the result's fields."""
+    return json.dumps({**first, **result}, separators=(", ", ": "))
+
+
+def script(model: str, module: str, run: Callable[..., dict[str, Any]]) -> None:
+    """``python -m impls.<model>_impl.<module> [--json] [--url URL]``: run the demo once.
+
+    A scenario that needs the test server starts one unless ``--url`` names it.
+    """
+    b = next(b for b in spec.BEHAVIOURS if b.module == module)
+    parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl.{module}")
+    parser.description = f"{b.name}: {b.summary}."
+    parser.add_argument("--json", action="store_true", help="end with the result as one JSON line")
+    if b.needs_server:
+        parser.add_argument("--url", help="the test server's URL (default: start one)")
+    args = parser.parse_args()
+    if not b.needs_server:
+        result = run()
+    elif args.url:
+        result = run(url=args.url)
+    else:
+        from shared.harness.server import ServerProcess
+
+        with ServerProcess() as srv:
+            result = run(url=srv.url)
+    if args.json:
+        say(json_line(result, scenario=b.name, model=model))
