@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from shared.spec import MODELS
+from shared.spec import BEHAVIOURS, MODELS
 
 IMPLS = Path(__file__).resolve().parent.parent / "impls"
 
+#: the behaviour scenarios' files (shared.spec.BEHAVIOURS)
+BEHAVIOUR_FILES = [f"{b.module}.py" for b in BEHAVIOURS]
 #: every scenario file name; one not yet written in any model is skipped
-SCENARIO_FILES = ["eat_play.py", "fetcher.py", "switching.py", "cpu.py"]
+SCENARIO_FILES = ["eat_play.py", "fetcher.py", "switching.py", "cpu.py", *BEHAVIOUR_FILES]
 
 
 def _public_defs(path: Path) -> list[tuple[str, ast.stmt]]:
@@ -81,6 +83,15 @@ def test_same_signatures(filename: str) -> None:
     first = sigs[MODELS[0]]
     for model, got in sigs.items():
         assert got == first, f"{filename}: {model} has {got}, {MODELS[0]} has {first}"
+
+
+@pytest.mark.parametrize("filename", BEHAVIOUR_FILES)
+def test_every_behaviour_file_names_its_model(filename: str) -> None:
+    for model, path in _files(filename).items():
+        defs = dict(_public_defs(path))
+        node = defs.get("MODEL")
+        assert isinstance(node, ast.Assign), f"{path} has no MODEL constant"
+        assert ast.literal_eval(node.value) == model, f"{path}: MODEL is not {model!r}"
 
 
 def test_the_check_sees_a_drift(tmp_path: Path) -> None:
