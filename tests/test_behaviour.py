@@ -241,31 +241,41 @@ def test_the_gevent_hub_reports_every_failed_greenlet(runs: Runs) -> None:
 
 
 @pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
-def test_a_lock_loses_no_update(runs: Runs, kind: spec.WorkerKind) -> None:
-    r = runs.get(kind, "shared-state")
-    assert (r["tasks"], r["increments"]) == (shared_state.TASKS, shared_state.INCREMENTS)
-    assert r["locked"]["lost"] == 0
-
-
-@pytest.mark.parametrize("kind", kind_params(COROUTINES))
-def test_coroutines_lose_updates_only_with_a_switch_inside(
+def test_a_lock_loses_no_update_and_a_switch_inside_loses_some(
     runs: Runs, kind: spec.WorkerKind
 ) -> None:
     r = runs.get(kind, "shared-state")
-    total = r["tasks"] * r["increments"]
-    assert r["no_switch"]["lost"] == 0
-    # with a yield inside, every task reads the same value: most increments are lost
-    assert r["switch_inside"]["lost"] >= total // 2
+    assert (r["tasks"], r["increments"]) == (shared_state.TASKS, shared_state.INCREMENTS)
+    assert r["locked"]["lost"] == 0
+    # threads: a race, so the run repeats until one loses (ten runs that all lose nothing
+    # would mean the race is gone); at the default interval it is rare: not asserted
+    assert r["switch_inside"]["lost"] > 0
 
 
-def test_threads_lose_updates_with_no_switch_point_in_the_code(workers: Workers) -> None:
-    # A race, not a rule: whether two threads interleave inside the section is up to the OS
-    # and the GIL; even at 1 us some runs lose nothing (four in ten, seen on a busy 2-core
-    # machine). Ten runs that all lose nothing would mean the race is gone.
-    w = workers.get("thread")
-    tries = [w.call("shared_state.switch_inside") for _ in range(10)]
-    assert all(r["switch_interval_s"] == shared_state.SWITCH_INTERVAL_S for r in tries)
-    assert max(r["lost"] for r in tries) > 0
+@pytest.mark.parametrize("kind", kind_params(COROUTINES))
+def test_coroutines_lose_updates_only_with_a_switch_inside_every_time(
+    runs: Runs, kind: spec.WorkerKind
+) -> None:
+    r = runs.get(kind, "shared-state")
+    assert r["no_switch"] == {**r["no_switch"], "lost": 0, "tries": shared_state.TRIES}
+    # with a yield inside, every task reads the same value: most increments are lost, at once
+    assert r["switch_inside"]["tries"] == 1
+    assert r["switch_inside"]["lost"] >= r["tasks"] * r["increments"] // 2
+
+
+def test_threads_race_at_the_lowered_switch_interval(runs: Runs) -> None:
+    r = runs.get(spec.KINDS["thread"], "shared-state")
+    assert r["switch_inside"]["switch_interval_s"] == shared_state.SWITCH_INTERVAL_S
+    assert r["locked"]["switch_interval_s"] == shared_state.SWITCH_INTERVAL_S
+    assert r["no_switch"]["switch_interval_s"] > shared_state.SWITCH_INTERVAL_S
+
+
+def test_until_lost_stops_at_the_first_loss_or_after_its_tries() -> None:
+    seq = iter([0, 0, 7, 9])
+    assert shared_state.until_lost(lambda: {"lost": next(seq)}, tries=5) == {"lost": 7, "tries": 3}
+    assert shared_state.until_lost(lambda: {"lost": 0}, tries=4) == {"lost": 0, "tries": 4}
+    with pytest.raises(ValueError, match="tries must be >= 1"):
+        shared_state.until_lost(lambda: {"lost": 0}, tries=0)
 
 
 # --- c-block ---------------------------------------------------------------------------------

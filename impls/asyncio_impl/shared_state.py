@@ -32,15 +32,16 @@ MODEL = "asyncio"
 def no_switch(
     tasks: int = shared_state.TASKS, increments: int = shared_state.INCREMENTS
 ) -> dict[str, Any]:
-    """Increment with nothing between the read and the write."""
-    return runner.run(_together(tasks, increments, _plain))
+    """Increment with nothing between the read and the write (until a run loses one)."""
+    return shared_state.until_lost(lambda: runner.run(_together(tasks, increments, _plain)))
 
 
 def switch_inside(
     tasks: int = shared_state.TASKS, increments: int = shared_state.INCREMENTS
 ) -> dict[str, Any]:
-    """Increment with ``await asyncio.sleep(0)`` between the read and the write."""
-    return runner.run(_together(tasks, increments, _switching))
+    """Increment with ``await asyncio.sleep(0)`` between the read and the write (until a run
+    loses one)."""
+    return shared_state.until_lost(lambda: runner.run(_together(tasks, increments, _switching)))
 
 
 def locked(

@@ -99,9 +99,11 @@ def unstructured(
     )
 
 
-def run() -> dict[str, Any]:
+def run(tasks: int = failure.TASKS, steps: int = failure.STEPS) -> dict[str, Any]:
     """The demo: both ways, printed; the result as ``--json`` shows it."""
-    return failure.outcome(MODEL, structured(), unstructured())
+    return failure.outcome(
+        MODEL, tasks, steps, structured(tasks, steps), unstructured(tasks, steps)
+    )
 
 
 def _worker(index: int, steps: int, fail_at_ms: float, log: failure.Log) -> None:

@@ -42,15 +42,16 @@ MODEL = "gevent"
 def no_switch(
     tasks: int = shared_state.TASKS, increments: int = shared_state.INCREMENTS
 ) -> dict[str, Any]:
-    """Increment with nothing between the read and the write."""
-    return _together(tasks, increments, _plain)
+    """Increment with nothing between the read and the write (until a run loses one)."""
+    return shared_state.until_lost(lambda: _together(tasks, increments, _plain))
 
 
 def switch_inside(
     tasks: int = shared_state.TASKS, increments: int = shared_state.INCREMENTS
 ) -> dict[str, Any]:
-    """Increment with a patched ``time.sleep(0)`` between the read and the write."""
-    return _together(tasks, increments, _switching)
+    """Increment with a patched ``time.sleep(0)`` between the read and the write (until a
+    run loses one)."""
+    return shared_state.until_lost(lambda: _together(tasks, increments, _switching))
 
 
 def locked(

@@ -73,11 +73,14 @@ def unstructured(
     log = failure.Log(tasks)
     before = set(threading.enumerate())
     stop = threading.Event()  # never set: nobody learns of the failure
+    stopped: list[bool] = []  # what each worker that returned said: did the flag stop it?
     raised = False
     with _side_reports() as side:
         # run each in a thread of its own
         threads = [
-            threading.Thread(target=_worker, args=(i, steps, fail_at_ms, log, stop))
+            threading.Thread(
+                target=lambda i=i: stopped.append(_worker(i, steps, fail_at_ms, log, stop))
+            )
             for i in range(tasks)
         ]
         for thread in threads:
@@ -91,15 +94,17 @@ def unstructured(
         left = len(set(threading.enumerate()) - before)
     return log.attempt(
         raised_to_caller=raised,
-        siblings_cancelled=0 if not stop.is_set() else tasks - 1,
+        siblings_cancelled=sum(stopped),
         left_running=left,
         side_reports=len(side),
     )
 
 
-def run() -> dict[str, Any]:
+def run(tasks: int = failure.TASKS, steps: int = failure.STEPS) -> dict[str, Any]:
     """The demo: both ways, printed; the result as ``--json`` shows it."""
-    return failure.outcome(MODEL, structured(), unstructured())
+    return failure.outcome(
+        MODEL, tasks, steps, structured(tasks, steps), unstructured(tasks, steps)
+    )
 
 
 def _worker(

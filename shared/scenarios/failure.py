@@ -110,12 +110,16 @@ class Log:
         }
 
 
-def outcome(model: str, structured: dict[str, Any], unstructured: dict[str, Any]) -> dict:
+def outcome(
+    model: str, tasks: int, steps: int, structured: dict[str, Any], unstructured: dict[str, Any]
+) -> dict[str, Any]:
     """The scenario's result (checked against the contract), printed as a readable run."""
     result = probe.checked(
         NAME,
         {
             **structured,
+            "tasks": tasks,
+            "steps": steps,
             "structure": STRUCTURE[model],
             "unstructured": {**unstructured, "how": UNSTRUCTURED[model]},
         },
@@ -124,10 +128,10 @@ def outcome(model: str, structured: dict[str, Any], unstructured: dict[str, Any]
     return result
 
 
-def _line(model: str, how: str, r: dict[str, Any]) -> str:
+def _line(model: str, how: str, r: dict[str, Any], siblings: int) -> str:
     return (
         f"{how}: error reached the caller: {probe.yes(r['raised_to_caller'])}; siblings "
-        f"cancelled {r['siblings_cancelled']}/{TASKS - 1}; sibling steps after the failure "
+        f"cancelled {r['siblings_cancelled']}/{siblings}; sibling steps after the failure "
         f"{r['sibling_steps_after_failure']}; left running once the caller had its answer "
         f"{r['left_running']}; reported by {SIDE_CHANNEL[model]}: {r['side_reports']} time(s)"
     )
@@ -135,10 +139,11 @@ def _line(model: str, how: str, r: dict[str, Any]) -> str:
 
 def show(model: str, result: dict[str, Any]) -> None:
     say = probe.say
+    siblings = result["tasks"] - 1
     say(
-        f"{model}: {TASKS} tasks step every {STEP_MS:g} ms for {STEP_MS * STEPS / 1000:g} s; "
-        f"task {FAILING} raises at {FAIL_AT_MS:g} ms"
+        f"{model}: {result['tasks']} tasks step every {STEP_MS:g} ms for "
+        f"{STEP_MS * result['steps'] / 1000:g} s; task {FAILING} raises at {FAIL_AT_MS:g} ms"
     )
-    say("  " + _line(model, f"structured ({result['structure']})", result))
+    say("  " + _line(model, f"structured ({result['structure']})", result, siblings))
     trap = result["unstructured"]
-    say("  " + _line(model, f"trap ({trap['how']})", trap))
+    say("  " + _line(model, f"trap ({trap['how']})", trap, siblings))
