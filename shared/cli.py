@@ -25,6 +25,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from shared.report import behaviour
     from shared.report import core as report
 
     try:
@@ -35,6 +36,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for line in report.terminal_lines(results):
         print(line)
     print()
+    # the Behaviour section (until the report package renders it in its own output)
+    behaviour_lines = behaviour.terminal_lines(behaviour.rows_from_json(results.meta["raw"]))
+    for line in behaviour_lines:
+        print(line)
+    if behaviour_lines:
+        print()
     written = report.write_report(results, results.meta["raw"], args.out)
     for line in report.written_lines(written):
         print(line)
