@@ -82,10 +82,9 @@ async def _structured(tasks: int, steps: int, fail_at_ms: float) -> dict[str, An
             children = [tg.create_task(_worker(i, steps, fail_at_ms, log)) for i in range(tasks)]
     except* failure.Boom:
         raised = True
-    siblings = [t for i, t in enumerate(children) if i != failure.FAILING]
     return log.attempt(
         raised_to_caller=raised,
-        siblings_cancelled=sum(t.cancelled() for t in siblings),
+        cancelled=[t.cancelled() for t in children],
         left_running=_left_running(),
         side_reports=len(side),
     )
@@ -105,10 +104,9 @@ async def _unstructured(tasks: int, steps: int, fail_at_ms: float) -> dict[str, 
     left = _left_running()
     # yields until the others end by themselves (nobody cancelled them)
     await asyncio.wait(children)
-    siblings = [t for i, t in enumerate(children) if i != failure.FAILING]
     return log.attempt(
         raised_to_caller=raised,
-        siblings_cancelled=sum(t.cancelled() for t in siblings),
+        cancelled=[t.cancelled() for t in children],
         left_running=left,
         side_reports=len(side),
     )

@@ -80,15 +80,7 @@ def python_waits(calls: int = c_block.CALLS, call_ms: float = c_block.CALL_MS) -
 
 def run(calls: int = c_block.CALLS, call_ms: float = c_block.CALL_MS) -> dict[str, Any]:
     """The demo: serial, plain, offloaded, printed; the result as ``--json`` shows it."""
-    return c_block.outcome(
-        MODEL,
-        calls,
-        call_ms,
-        serial_ms=c_block.serial(calls, call_ms),
-        blocked_ms=plain(calls, call_ms),
-        offloaded_ms=offloaded(calls, call_ms),
-        python_wait_ms=python_waits(calls, call_ms),
-    )
+    return c_block.outcome(MODEL, calls, call_ms, plain, offloaded, python_waits)
 
 
 if __name__ == "__main__":

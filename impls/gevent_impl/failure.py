@@ -63,10 +63,9 @@ def structured(
         finally:
             # yields until the rest are dead: GreenletExit raised in each at its next switch
             group.kill()
-    siblings = [g for i, g in enumerate(children) if i != failure.FAILING]
     return log.attempt(
         raised_to_caller=raised,
-        siblings_cancelled=sum(isinstance(g.value, gevent.GreenletExit) for g in siblings),
+        cancelled=[isinstance(g.value, gevent.GreenletExit) for g in children],
         left_running=_live_greenlets() - before,
         side_reports=side.getvalue().count(" failed with "),
     )
@@ -90,10 +89,9 @@ def unstructured(
         left = _live_greenlets() - before
         # yields until the others end by themselves (nobody killed them)
         gevent.joinall(children)
-    siblings = [g for i, g in enumerate(children) if i != failure.FAILING]
     return log.attempt(
         raised_to_caller=raised,
-        siblings_cancelled=sum(isinstance(g.value, gevent.GreenletExit) for g in siblings),
+        cancelled=[isinstance(g.value, gevent.GreenletExit) for g in children],
         left_running=left,
         side_reports=side.getvalue().count(" failed with "),
     )

@@ -57,10 +57,9 @@ def structured(
             except failure.Boom:
                 raised = True
         # leaving the pool's block joined every thread
-    siblings = [f for i, f in enumerate(futures) if i != failure.FAILING]
     return log.attempt(
         raised_to_caller=raised,
-        siblings_cancelled=sum(f.result() for f in siblings),
+        cancelled=[f.exception() is None and f.result() for f in futures],
         left_running=len(set(threading.enumerate()) - before),
         side_reports=len(side),
     )
@@ -73,16 +72,15 @@ def unstructured(
     log = failure.Log(tasks)
     before = set(threading.enumerate())
     stop = threading.Event()  # never set: nobody learns of the failure
-    stopped: list[bool] = []  # what each worker that returned said: did the flag stop it?
+    stopped = [False] * tasks  # what each worker returned: did the flag stop it?
     raised = False
+
+    def task(index: int) -> None:
+        stopped[index] = _worker(index, steps, fail_at_ms, log, stop)
+
     with _side_reports() as side:
         # run each in a thread of its own
-        threads = [
-            threading.Thread(
-                target=lambda i=i: stopped.append(_worker(i, steps, fail_at_ms, log, stop))
-            )
-            for i in range(tasks)
-        ]
+        threads = [threading.Thread(target=task, args=(i,)) for i in range(tasks)]
         for thread in threads:
             thread.start()
         try:
@@ -94,7 +92,7 @@ def unstructured(
         left = len(set(threading.enumerate()) - before)
     return log.attempt(
         raised_to_caller=raised,
-        siblings_cancelled=sum(stopped),
+        cancelled=stopped,
         left_running=left,
         side_reports=len(side),
     )

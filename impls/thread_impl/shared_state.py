@@ -61,14 +61,7 @@ def run(
     tasks: int = shared_state.TASKS, increments: int = shared_state.INCREMENTS
 ) -> dict[str, Any]:
     """The demo: the three ways, printed; the result as ``--json`` shows it."""
-    return shared_state.outcome(
-        MODEL,
-        tasks,
-        increments,
-        no_switch(tasks, increments),
-        switch_inside(tasks, increments),
-        locked(tasks, increments),
-    )
+    return shared_state.outcome(MODEL, tasks, increments, no_switch, switch_inside, locked)
 
 
 def _plain(counter: Counter, increments: int, lock: threading.Lock) -> None:

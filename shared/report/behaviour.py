@@ -298,12 +298,7 @@ def _models(kinds: Iterable[str]) -> str:
     return " or ".join(names) if names else "none of the measured models"
 
 
-def _advice_cancel(rows: list[Row]) -> Advice:
-    topic = "Work you must be able to cancel"
-    by_kind = _by_kind(rows, "cancel")
-    if not by_kind:
-        return Advice(topic, f"cancel {NOT_IN_RUN}.")
-
+def _cancel_advice(by_kind: dict[str, Row]) -> str:
     def took(r: Row) -> str:
         p = r["python_wait"]
         return "not stopped" if not p["stopped"] else _ms(p["stopped_at_ms"] - p["cancel_at_ms"])
@@ -331,14 +326,10 @@ def _advice_cancel(rows: list[Row]) -> Advice:
             f"CancelledError and gevent.Timeout, and the caller of a {timeout} timeout got "
             f"control back at {back}, never told"
         )
-    return Advice(topic, text + ".")
+    return text
 
 
-def _advice_c_drivers(rows: list[Row]) -> Advice:
-    topic = "Code that calls C drivers"
-    by_kind = _by_kind(rows, "c-block")
-    if not by_kind:
-        return Advice(topic, f"c-block {NOT_IN_RUN}.")
+def _c_driver_advice(by_kind: dict[str, Row]) -> str:
     r0 = next(iter(by_kind.values()))
     overlap = [k for k, r in by_kind.items() if r["blocked_wall_ms"] < 0.5 * r["serial_ms"]]
     coros = _coroutines(by_kind)
@@ -355,14 +346,10 @@ def _advice_c_drivers(rows: list[Row]) -> Advice:
             "extension's own calls: a C driver (psycopg2 without psycogreen) blocks the hub the "
             "same way"
         )
-    return Advice(topic, text + ".")
+    return text
 
 
-def _advice_shared_state(rows: list[Row]) -> Advice:
-    topic = "Code that mutates shared state"
-    by_kind = _by_kind(rows, "shared-state")
-    if not by_kind:
-        return Advice(topic, f"shared-state {NOT_IN_RUN}.")
+def _shared_state_advice(by_kind: dict[str, Row]) -> str:
     coros, threads = _coroutines(by_kind), _threads(by_kind)
     text = (
         "**the model's own lock, in every model** — under it no update was lost "
@@ -379,15 +366,13 @@ def _advice_shared_state(rows: list[Row]) -> Advice:
     if threads:
         lost = _figures(threads, _lost("switch_inside"))
         text += f"; threads lost updates with no switch point in the code at all ({lost})"
-    return Advice(topic, text + ".")
+    return text
 
 
-def _advice_detector(rows: list[Row]) -> Advice:
-    topic = "Knowing when the loop is blocked"
-    by_kind = _by_kind(rows, "blocking")
+def _detector_advice(by_kind: dict[str, Row]) -> str:
     coros = _coroutines(by_kind)
     if not coros:
-        return Advice(topic, f"blocking {NOT_IN_RUN}.")
+        return f"blocking in gevent or asyncio {NOT_IN_RUN}"
     during = [k for k, r in coros.items() if r["detected"] and r["reported_at_ms"] < r["block_ms"]]
 
     def report(r: Row) -> str:
@@ -406,17 +391,25 @@ def _advice_detector(rows: list[Row]) -> Advice:
     if threads:
         lags = _figures(threads, lambda r: _ms(r["sibling_lag_ms"]))
         text += f"; threads have no detector and needed none: the sibling lagged {lags}"
-    return Advice(topic, text + ".")
+    return text
+
+
+#: the guide's topics: (topic, scenario, its advice from that scenario's rows by kind)
+ADVICE: tuple[tuple[str, str, Callable[[dict[str, Row]], str]], ...] = (
+    ("Work you must be able to cancel", "cancel", _cancel_advice),
+    ("Code that calls C drivers", "c-block", _c_driver_advice),
+    ("Code that mutates shared state", "shared-state", _shared_state_advice),
+    ("Knowing when the loop is blocked", "blocking", _detector_advice),
+)
 
 
 def guide(rows: list[Row]) -> list[Advice]:
     """The decision guide's advice these figures support, each citing them."""
-    return [
-        _advice_cancel(rows),
-        _advice_c_drivers(rows),
-        _advice_shared_state(rows),
-        _advice_detector(rows),
-    ]
+    out = []
+    for topic, scenario, write in ADVICE:
+        by_kind = _by_kind(rows, scenario)
+        out.append(Advice(topic, (write(by_kind) if by_kind else f"{scenario} {NOT_IN_RUN}") + "."))
+    return out
 
 
 # --- as text ---------------------------------------------------------------------------------

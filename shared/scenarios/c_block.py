@@ -23,6 +23,7 @@ and needs the threadpool, or a green driver.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shared.scenarios import probe
@@ -60,22 +61,21 @@ def outcome(
     model: str,
     calls: int,
     call_ms: float,
-    *,
-    serial_ms: float,
-    blocked_ms: float,
-    offloaded_ms: float,
-    python_wait_ms: float,
+    plain: Callable[[int, float], float],
+    offloaded: Callable[[int, float], float],
+    python_waits: Callable[[int, float], float],
 ) -> dict[str, Any]:
-    """The scenario's result (checked against the contract), printed as a readable run."""
+    """Run the serial baseline and the model's three ways (each returns its wall ms); the
+    scenario's result (checked against the contract), printed as a readable run."""
     result = probe.checked(
         NAME,
         {
             "calls": calls,
             "call_ms": float(call_ms),
-            "serial_ms": probe.ms(serial_ms),
-            "blocked_wall_ms": probe.ms(blocked_ms),
-            "offloaded_wall_ms": probe.ms(offloaded_ms),
-            "python_wait_wall_ms": probe.ms(python_wait_ms),
+            "serial_ms": probe.ms(serial(calls, call_ms)),
+            "blocked_wall_ms": probe.ms(plain(calls, call_ms)),
+            "offloaded_wall_ms": probe.ms(offloaded(calls, call_ms)),
+            "python_wait_wall_ms": probe.ms(python_waits(calls, call_ms)),
             "plain": PLAIN[model],
             "offload": OFFLOAD[model],
         },

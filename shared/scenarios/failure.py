@@ -29,6 +29,7 @@ later step is a structure failing to stop them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,14 +96,16 @@ class Log:
         self,
         *,
         raised_to_caller: bool,
-        siblings_cancelled: int,
+        cancelled: Sequence[bool],
         left_running: int,
         side_reports: int,
     ) -> dict[str, Any]:
-        """One run's fields, the steps after the failure counted from the log."""
+        """One run's fields: ``cancelled`` says, task by task, whether the runtime (or the
+        stop flag) ended it; the failing task does not count, nor do steps before the
+        failure."""
         return {
             "raised_to_caller": raised_to_caller,
-            "siblings_cancelled": siblings_cancelled,
+            "siblings_cancelled": sum(c for i, c in enumerate(cancelled) if i != FAILING),
             "sibling_steps_after_failure": self.steps_after_failure(),
             "left_running": left_running,
             "side_reports": side_reports,

@@ -105,23 +105,26 @@ def until_lost(once: Callable[[], dict[str, Any]], tries: int = TRIES) -> dict[s
             return {**part, "tries": n}
 
 
+#: one way of incrementing: ``(tasks, increments) -> its part of the result``
+Way = Callable[[int, int], dict[str, Any]]
+
+
 def outcome(
-    model: str,
-    tasks: int,
-    increments: int,
-    no_switch: dict[str, Any],
-    switch_inside: dict[str, Any],
-    locked: dict[str, Any],
+    model: str, tasks: int, increments: int, no_switch: Way, switch_inside: Way, locked: Way
 ) -> dict[str, Any]:
-    """The scenario's result (checked against the contract), printed as a readable run."""
+    """Run the model's three ways; the scenario's result (checked against the contract),
+    printed as a readable run."""
     result = probe.checked(
         NAME,
         {
             "tasks": tasks,
             "increments": increments,
-            "no_switch": no_switch,
-            "switch_inside": {**switch_inside, "switch_point": SWITCH_POINT[model]},
-            "locked": {**locked, "lock": LOCK[model]},
+            "no_switch": no_switch(tasks, increments),
+            "switch_inside": {
+                **switch_inside(tasks, increments),
+                "switch_point": SWITCH_POINT[model],
+            },
+            "locked": {**locked(tasks, increments), "lock": LOCK[model]},
         },
     )
     show(model, result)
