@@ -21,6 +21,7 @@ import pytest
 from shared import spec
 from shared.harness.fixtures import Workers, kind_params
 from shared.harness.server import ServerProcess
+from shared.harness.worker import RemoteError
 from shared.scenarios import blocking, c_block, cancel, context, failure, shared_state
 
 COROUTINES = [k for k in spec.RUNNERS if k.model != "thread"]
@@ -331,3 +332,12 @@ def test_who_sees_the_callers_context(runs: Runs, kind: spec.WorkerKind) -> None
     )
     assert got == CONTEXT[kind.model]
     assert r["copy_context_sees_context"] is True
+
+
+@pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
+def test_no_server_is_a_clear_error_not_a_hang(workers: Workers, kind: spec.WorkerKind) -> None:
+    w = workers.get(kind)
+    with pytest.raises(RemoteError) as err:
+        w.request("context.run", {"url": "http://127.0.0.1:1"}, deadline_s=30)
+    assert err.value.remote_type in ("ConnectionRefusedError", "ExceptionGroup")
+    assert "ConnectionRefusedError" in err.value.remote_traceback

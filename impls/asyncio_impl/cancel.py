@@ -88,16 +88,17 @@ async def _cancelled(
 
 async def _get(url: str, watch: cancel.Watch) -> None:
     host, port, request = probe.get_request(url)
-    # yields to the loop until connected
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        writer.write(request)
-        # yields to the loop until the server answers and closes: the cancel lands here
-        await reader.read()
-        watch.completed = True
-    finally:
-        writer.close()
-        watch.cleanup_ran = True
+    async with asyncio.timeout(probe.IO_TIMEOUT_S):
+        # yields to the loop until connected
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(request)
+            # yields to the loop until the server answers and closes: the cancel lands here
+            await reader.read()
+            watch.completed = True
+        finally:
+            writer.close()
+            watch.cleanup_ran = True
 
 
 async def _block(block_ms: float, watch: cancel.Watch) -> None:

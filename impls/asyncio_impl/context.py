@@ -55,14 +55,15 @@ def run(url: str) -> dict[str, Any]:
 async def _handle(request_id: int, url: str, tally: context.Tally, local: threading.local) -> None:
     tally.begin(request_id, local)
     host, port, request = probe.get_request(url)
-    # yields to the loop until connected
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        writer.write(request)
-        # yields to the loop until the server answers: the other requests run meanwhile
-        await reader.read()
-    finally:
-        writer.close()
+    async with asyncio.timeout(probe.IO_TIMEOUT_S):
+        # yields to the loop until connected
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(request)
+            # yields to the loop until the server answers: the other requests run meanwhile
+            await reader.read()
+        finally:
+            writer.close()
     tally.end(request_id, local)
 
 

@@ -112,7 +112,7 @@ def _cancelled(body: Callable[[cancel.Watch], None], cancel_after_ms: float) -> 
 def _get(url: str, watch: cancel.Watch) -> None:
     host, port, request = probe.get_request(url)
     # yields to the hub until connected
-    sock = socket.create_connection((host, port))
+    sock = socket.create_connection((host, port), timeout=probe.IO_TIMEOUT_S)
     try:
         sock.sendall(request)
         # yields to the hub until the server answers and closes: the kill lands here

@@ -81,7 +81,7 @@ def _handle(request_id: int, url: str, tally: context.Tally, local: gevent.local
     tally.begin(request_id, local)
     host, port, request = probe.get_request(url)
     # yields to the hub until connected
-    sock = socket.create_connection((host, port))
+    sock = socket.create_connection((host, port), timeout=probe.IO_TIMEOUT_S)
     try:
         sock.sendall(request)
         # yields to the hub until the server answers: the other requests run meanwhile

@@ -27,6 +27,7 @@ Shape of a run (``python -m impls.thread_impl.cancel``; figures in docs/results)
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -99,7 +100,9 @@ class _Stop:
     def request(self) -> None:
         self.flag.set()
         for sock in self.sockets:
-            sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv(); close() alone does not
+            # wakes a blocked recv() (close() alone does not); the thread may have closed it
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 def _cancelled(body: Callable[[cancel.Watch, _Stop], None], cancel_after_ms: float) -> dict:
@@ -129,7 +132,7 @@ def _cancelled(body: Callable[[cancel.Watch, _Stop], None], cancel_after_ms: flo
 def _get(url: str, watch: cancel.Watch, stop: _Stop) -> None:
     host, port, request = probe.get_request(url)
     # blocks this thread until connected
-    sock = socket.create_connection((host, port))
+    sock = socket.create_connection((host, port), timeout=probe.IO_TIMEOUT_S)
     stop.sockets.append(sock)
     try:
         sock.sendall(request)

@@ -78,7 +78,7 @@ def _handle(request_id: int, url: str, tally: context.Tally, local: threading.lo
     tally.begin(request_id, local)
     host, port, request = probe.get_request(url)
     # blocks this thread until connected
-    sock = socket.create_connection((host, port))
+    sock = socket.create_connection((host, port), timeout=probe.IO_TIMEOUT_S)
     try:
         sock.sendall(request)
         # blocks this thread until the server answers: the other threads run meanwhile

@@ -46,6 +46,10 @@ def ms(x: float) -> float:
     return round(float(x), 1)
 
 
+#: seconds a scenario waits on the test server at most: a stuck server fails the run, no hang
+IO_TIMEOUT_S = 10.0
+
+
 def get_request(url: str) -> tuple[str, int, bytes]:
     """``(host, port, request)`` for one ``GET`` of ``url`` that the server answers and then
     closes (``Connection: close``: read to the end of the stream)."""
