@@ -3,8 +3,7 @@ from typing import Any
 import pytest
 
 from shared.harness.fixtures import server, test_server, workers
-from shared.report import behaviour
-from shared.report import core as report
+from shared.report import behaviour, session
 
 __all__ = ["server", "test_server", "workers"]
 
@@ -34,16 +33,15 @@ def quick(request: pytest.FixtureRequest) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     # before the fixtures go: keep what an untimed (--benchmark-disable) benchmark recorded
-    report.note_untimed(item)
+    session.keep_untimed(item)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     # after pytest-benchmark's own tables: the models side by side, then the report files
-    report.terminal_summary(terminalreporter, config)
+    session.terminal_summary(terminalreporter, config)
     # then the Behaviour section (until the report package renders it in its own output)
-    data = report.session_json(config)
-    lines = behaviour.terminal_lines(behaviour.rows_from_json(data))
+    lines = behaviour.terminal_lines(behaviour.rows_from_json(session.session_json(config)))
     if lines:
         terminalreporter.write_sep("=", "switchbench: behaviour")
     for line in lines:

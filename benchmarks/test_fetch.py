@@ -5,7 +5,8 @@ Each round is one ``fetch_all`` call inside the pair's own worker
 against the shared test server, URLs ``/delay/{ms}``. Rounds are sized by time from a probe
 round at the same point (``shared.bench.sweep``), so a slow pair costs no more time than a fast one.
 One pytest-benchmark group per point (``fetch delay=50ms concurrency=100``); the summary at
-the end of the run prints req/s, efficiency, latency and the server's CPU share side by side.
+the end of the run (``shared.report.terminal``) prints, per point, req/s, efficiency, latency
+and the server's CPU share side by side.
 
 ``test_wrk`` measures the same points with wrk (C, epoll) first: the most this server gives
 on this machine, so each pair's rate also reads as a fraction of it (``of_wrk``). wrk and the
@@ -22,13 +23,13 @@ from typing import Any, NoReturn
 
 import pytest
 
-from benchmarks import summary
 from shared import spec
 from shared.bench import machine, sizing, sweep, wrk
 from shared.bench.timing import Timed, record, round_stat, roundtrip_s, time_calls
 from shared.harness.fixtures import Workers
 from shared.harness.server import ServerProcess
 from shared.harness.worker import ModelWorker, WorkerTimeout
+from shared.report import session
 
 #: a wave that takes longer is given up (the default is sizing.PROBE_DEADLINE_S)
 QUICK_PROBE_DEADLINE_S = 5.0
@@ -56,7 +57,6 @@ def skip_unless_in_run(quick: bool, concurrency: int) -> None:
 )
 def test_wrk(
     benchmark: Any,
-    request: pytest.FixtureRequest,
     server: ServerProcess,
     quick: bool,
     concurrency: int,
@@ -77,7 +77,7 @@ def test_wrk(
     out = box[-1]
     if out["errors"]:
         pytest.fail(f"wrk c={concurrency} d={delay_ms}: errors {out['errors']}")
-    info = record(
+    record(
         benchmark,
         model="wrk",
         variant="wrk",
@@ -99,7 +99,6 @@ def test_wrk(
         command=out["command"],
         note=wrk.WRK_DELAY_NOTE if delay_ms else wrk.WRK_NOTE,
     )
-    summary.remember(request.config, info)
 
 
 CASES = [
@@ -152,7 +151,7 @@ def test_fetch(
             deadline_s=deadline,
         )
     except WorkerTimeout:
-        too_slow(request.config, server, pair, concurrency, delay_ms, deadline)
+        too_slow(benchmark, server, pair, concurrency, delay_ms, deadline)
     fail_on_errors(pair, concurrency, delay_ms, plan.probes)
     requests = plan.requests
     if plan.bounded:
@@ -202,7 +201,7 @@ def test_fetch(
         notes.append(bound)
     if pair.client == "httpx":
         other = next(p for p in spec.PAIRS if p.label == pair.label and p.client != "httpx")
-        seen_other = summary.find(
+        seen_other = session.find(
             request.config, pair=other.id, concurrency=concurrency, delay_ms=delay_ms
         )
         if seen_other is not None and seen_other["value"]:
@@ -214,20 +213,12 @@ def test_fetch(
             )
             if note:
                 notes.append(note)
-    wrk = summary.find(request.config, model="wrk", concurrency=concurrency, delay_ms=delay_ms)
-    info = record(
+    wrk = session.find(request.config, model="wrk", concurrency=concurrency, delay_ms=delay_ms)
+    record(
         benchmark,
-        model=pair.model,
-        variant=pair.variant,
-        client=pair.client,
-        pair=pair.id,
-        scenario="fetch",
-        metric="req_per_s",
+        **row_fields(pair, concurrency, delay_ms),
         value=rate,
-        unit="req/s",
         timed=timed,
-        concurrency=concurrency,
-        delay_ms=delay_ms,
         requests=requests,
         rounds=len(timed.results),
         efficiency=sweep.efficiency(rate, concurrency, delay_ms),
@@ -248,7 +239,21 @@ def test_fetch(
         timeout_s=sweep.TIMEOUT_S,
         note="; ".join(notes) or None,
     )
-    summary.remember(request.config, info)
+
+
+def row_fields(pair: spec.Pair, concurrency: int, delay_ms: int) -> dict[str, Any]:
+    """What names a pair's row at a point: the fields ``session.find`` matches rows on."""
+    return {
+        "model": pair.model,
+        "variant": pair.variant,
+        "client": pair.client,
+        "pair": pair.id,
+        "scenario": "fetch",
+        "metric": "req_per_s",
+        "unit": "req/s",
+        "concurrency": concurrency,
+        "delay_ms": delay_ms,
+    }
 
 
 def time_one_bounded(
@@ -296,34 +301,26 @@ def fail_on_errors(
 
 
 def too_slow(
-    config: pytest.Config,
+    benchmark: Any,
     server: ServerProcess,
     pair: spec.Pair,
     concurrency: int,
     delay_ms: int,
     deadline_s: float,
 ) -> NoReturn:
-    """A probe did not finish in time although a smaller probe promised it would."""
+    """A probe did not finish in time although a smaller probe promised it would: the pair's
+    row records why it has no figure (the report keeps it), then the test skips."""
     seen = server.stats()
     reason = (
         f"{pair.id}: a probe round at concurrency {concurrency} did not finish within "
         f"{deadline_s:g} s (worker killed); the server saw {seen['count']} requests start, "
         f"at most {seen['peak']} at once"
     )
-    summary.remember(
-        config,
-        {
-            "model": pair.model,
-            "variant": pair.variant,
-            "client": pair.client,
-            "pair": pair.id,
-            "scenario": "fetch",
-            "metric": "req_per_s",
-            "value": None,
-            "concurrency": concurrency,
-            "delay_ms": delay_ms,
-            "server_peak_inflight": seen["peak"],
-            "note": reason,
-        },
+    record(
+        benchmark,
+        **row_fields(pair, concurrency, delay_ms),
+        value=None,
+        server_peak_inflight=seen["peak"],
+        note=reason,
     )
     pytest.skip(reason)

@@ -1,8 +1,13 @@
-"""The contract every model implements: names, constants, result types, argument checks.
+"""The contract every model implements: names, the registry, result types, argument checks.
+
+The registry says once what the models are and how their workers start (:data:`MODELS`,
+:data:`MODEL_FACTS`, :data:`WORKER_KINDS`, :data:`PAIRS`): every test, benchmark and report
+reads it, none writes the list out again.
 
 Everything here is model-free: no I/O, no scheduling. The model packages under ``impls/``
-import from this module so that parsing, validation and result types exist exactly once
-(STYLE.md, principle 2). Nothing here imports gevent, asyncio or threading.
+import from this module so that parsing, validation and result types exist exactly once, and
+a model's files hold only its scheduling and I/O (docs/design.md). Nothing here imports
+gevent, asyncio or threading.
 """
 
 from __future__ import annotations
@@ -205,7 +210,7 @@ def pairs(kinds: tuple[WorkerKind, ...] = RUNNERS) -> tuple[Pair, ...]:
 #: every model x client, plus asyncio on uvloop with both its clients
 PAIRS: tuple[Pair, ...] = pairs()
 
-# --- eat/play (the seed's demo) -----------------------------------------------------------
+# --- eat/play (the tutorial's demo: docs/tutorial.md) -------------------------------------
 
 EAT_NAME = "egon"
 EAT_SECONDS = 2.0
@@ -461,10 +466,17 @@ def check_scale(scale: float) -> float:
 
 
 def check_fetch_args(
-    model: str, client: str, concurrency: int, timeout: float, max_bytes: int = MAX_BODY_BYTES
+    model: str,
+    client: str,
+    concurrency: int,
+    timeout: float,
+    max_bytes: int = MAX_BODY_BYTES,
+    processes: int = 1,
 ) -> None:
     """Raise ``ValueError`` for arguments no run could honour; call before any I/O."""
     check_client(model, client)
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+        raise ValueError(f"processes must be an integer >= 1, got {processes!r}")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
         raise ValueError(f"concurrency must be an integer, got {concurrency!r}")
     if concurrency < 1:

@@ -9,6 +9,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from shared.report.claims import claims
+from shared.report.groups import Group, groups
+from shared.report.results import Results, results_from_json
+
 STATS = {
     "min": 0.09,
     "max": 0.12,
@@ -227,3 +231,21 @@ def run(*parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def full() -> dict[str, Any]:
     return run(switching(), fetch(), cpu(), eat_play())
+
+
+def res(*parts: list[dict[str, Any]]) -> Results:
+    """The report's reading of a JSON file of these benchmarks."""
+    return results_from_json(run(*parts))
+
+
+def verdicts(results: Results) -> list[str]:
+    """The verdict of each of the tutorial's claims, in order."""
+    return [c.verdict for c in claims(results)]
+
+
+def only(results: Results, metric: str, **params: Any) -> Group:
+    """The one comparison group of ``metric`` at these parameters."""
+    [g] = [
+        g for g in groups(results, metric) if all(g.param_value(k) == v for k, v in params.items())
+    ]
+    return g

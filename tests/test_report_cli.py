@@ -1,5 +1,6 @@
 """End to end: a real pytest-benchmark session prints the comparison and writes the report;
-``switchbench report`` renders the saved JSON; pytest-benchmark's own options keep working.
+``switchbench report`` renders the saved JSON; pytest-benchmark's own options keep working;
+a benchmark finds what the session recorded before it (shared.report.session).
 
 The session runs a tiny benchmark file (timed sleeps recorded with ``shared.bench.timing.record``)
 in a subprocess with the project's pytest configuration and ``benchmarks/conftest.py`` loaded
@@ -17,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from shared import cli
-
-ROOT = Path(__file__).resolve().parents[1]
+from shared.harness.proc import ROOT
 
 TINY_BENCH = """
 import time
@@ -39,6 +39,38 @@ def test_switch(benchmark, model, cost_s):
     value = stats.stats.median / 100 * 1e9 if stats is not None else None
     record(benchmark, model=model, variant=None, scenario="switching", metric="switch_ns",
            value=value, unit="ns")
+"""
+
+#: a fetch point as benchmarks/test_fetch.py records it: wrk first, then a pair that reads
+#: wrk's rate through session.find, then a pair too slow to time that records why and skips
+TINY_FETCH = """
+import pytest
+
+from shared.bench.timing import record
+from shared.report import session
+
+POINT = {"scenario": "fetch", "metric": "req_per_s", "unit": "req/s", "concurrency": 100,
+         "delay_ms": 50}
+
+
+def test_wrk(benchmark):
+    benchmark.pedantic(lambda: None, rounds=2, iterations=1)
+    record(benchmark, model="wrk", variant="wrk", client="wrk", pair="wrk", value=2000.0,
+           **POINT)
+
+
+def test_pair(benchmark, request):
+    benchmark.pedantic(lambda: None, rounds=2, iterations=1)
+    wrk = session.find(request.config, model="wrk", concurrency=100, delay_ms=50)
+    assert session.find(request.config, model="wrk", concurrency=10) is None
+    record(benchmark, model="asyncio", variant="asyncio", client="aiohttp",
+           pair="asyncio-aiohttp", value=1500.0, of_wrk=1500.0 / wrk["value"], **POINT)
+
+
+def test_too_slow(benchmark):
+    record(benchmark, model="thread", variant="threads", client="httpx", pair="thread-httpx",
+           value=None, note="a probe did not finish in time", **POINT)
+    pytest.skip("too slow to time")
 """
 
 pytestmark = pytest.mark.slow
@@ -192,3 +224,37 @@ def test_switchbench_report_bad_file_exits_2_with_one_line(
     assert reason in err
     assert err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("timing", ["timed", "--benchmark-disable"])
+def test_one_summary_holds_the_fetch_tables_and_rows_found_in_the_session(
+    tmp_path: Path, timing: str
+) -> None:
+    bench = tmp_path / "test_tiny_fetch.py"
+    bench.write_text(TINY_FETCH)
+    report_dir = tmp_path / "report"
+    args = ["--report-dir", str(report_dir)] + ([timing] if timing != "timed" else [])
+    proc = run_pytest(bench, *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed, 1 skipped" in proc.stdout
+    out = proc.stdout
+    # one end-of-run summary, and the fetch tables per point are in it
+    assert out.count("switchbench: models side by side") == 1
+    section = out[out.index("switchbench: models side by side") :]
+    title = "fetch  delay=50 ms  concurrency=100  (ideal 2,000 req/s; wrk 2,000 req/s)"
+    assert title in section
+    rows = section[section.index(title) :].splitlines()
+    pair = next(line.split() for line in rows if line.split()[:1] == ["asyncio-aiohttp"])
+    assert pair[1:5] == ["1,500", "100%", "—", "75%"]  # req/s, of best, eff, of wrk
+    slow = next(line.split() for line in rows if line.split()[:1] == ["thread-httpx"])
+    assert slow[1] == "—"
+    assert slow[-1] == "yes"
+    # the row that skipped keeps its reason, in the summary and in results.json
+    assert "not measured: thread+httpx (a probe did not finish in time)" in section
+    data = json.loads((report_dir / "results.json").read_text())
+    assert [b["extra_info"]["pair"] for b in data["benchmarks"]] == [
+        "wrk",
+        "asyncio-aiohttp",
+        "thread-httpx",
+    ]
+    assert data["benchmarks"][-1]["stats"] is None

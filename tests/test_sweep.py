@@ -1,4 +1,4 @@
-"""The fetch sweep's arithmetic, wrk's parsing and the summary tables (no model code here)."""
+"""The fetch sweep's arithmetic and wrk's parsing (no model code here)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from benchmarks import summary
 from shared import spec
 from shared.bench import machine, sizing, sweep, wrk
 from shared.bench.stats import percentile
@@ -240,29 +239,6 @@ def test_fd_limit_covers_what_the_sweep_needs() -> None:
     assert machine.fd_limit() >= need, (
         f"open-file limit {machine.fd_limit()} < {need}: the c={biggest} points would skip"
     )
-
-
-def _rec(pair: str, value: float | None, **kw: object) -> dict:
-    model = "wrk" if pair == "wrk" else pair.split("-")[0]
-    return {"metric": "req_per_s", "pair": pair, "model": model, "value": value, **kw}
-
-
-def test_summary_puts_every_pair_of_a_point_side_by_side() -> None:
-    recs = [
-        _rec("thread-httpx", 100.0, delay_ms=50, concurrency=100, note="slow"),
-        _rec("asyncio-aiohttp", 1900.0, delay_ms=50, concurrency=100, efficiency=0.95),
-        _rec("wrk", 1980.0, delay_ms=50, concurrency=100),
-        _rec("asyncio-aiohttp", 3000.0, delay_ms=0, concurrency=10),
-        _rec("gevent-httpx", None, delay_ms=50, concurrency=100, note="too slow"),
-    ]
-    lines = summary.fetch_lines(recs)
-    text = "\n".join(lines)
-    assert "delay=0 ms  concurrency=10" in text
-    assert "delay=50 ms  concurrency=100  (ideal 2,000 req/s; wrk 1,980 req/s)" in text
-    block = lines[lines.index(next(x for x in lines if "concurrency=100" in x)) :]
-    order = [row.split()[0] for row in block[2:6]]
-    assert order == ["asyncio-aiohttp", "thread-httpx", "gevent-httpx", "wrk"]
-    assert "95%" in block[2]
 
 
 def test_percentile_interpolates() -> None:

@@ -13,21 +13,18 @@ patched; urllib3 is the threads' own pool.
 Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
 impls/gevent_impl/fetcher.py and impls/asyncio_impl/fetcher.py: they differ by the model.
 
-Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
-200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
+The shape of a run (concurrency 50, timeout 1 s; T, N and K stand for figures; the ideal for
+200 x /delay/100 is 4 waves of 0.1 s = 0.40 s, and the faults take about the 1 s timeout of
+/delay/3000; where K < 200, one line per outcome follows, as for the faults). Every fault
+ends as its own error kind, in every model and client alike. Measured rates, from a full
+benchmark run, are in docs/results/report.md and the README's Results::
 
     $ python -m impls.thread_impl.fetcher
-    httpx, 200 x /delay/100: 1.00 s, 199 req/s, 200/200 ok
-    httpx, faults: 1.05 s, 7 req/s, 0/7 ok
-         1 x http://127.0.0.1:40613/status/503      status 503, http
-         1 x http://127.0.0.1:40613/close           status None, protocol
-         1 x http://127.0.0.1:40613/truncated       status 200, protocol
-         1 x http://127.0.0.1:40613/garbage         status None, protocol
-         1 x http://127.0.0.1:40613/delay/3000      status None, timeout
-         1 x http://127.0.0.1:51657/                status None, connect
-         1 x ftp://x/                               status None, invalid-url
-    urllib3, 200 x /delay/100: 0.47 s, 429 req/s, 200/200 ok
-    urllib3, faults: 1.01 s, 7 req/s, 0/7 ok
+    httpx, 200 x /delay/100: T s, N req/s, K/200 ok
+    httpx, faults: T s, N req/s, 0/7 ok
+      (one line per fault, each with its error kind: see shared.scenarios.fetcher.demo)
+    urllib3, 200 x /delay/100: T s, N req/s, K/200 ok
+    urllib3, faults: T s, N req/s, 0/7 ok
       (the same seven fault lines)
 """
 
@@ -36,11 +33,11 @@ from __future__ import annotations
 import collections
 import contextlib
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Any
 
 import httpx
 import urllib3
@@ -62,12 +59,40 @@ def fetch_all(
     timeout: float,
     client: str,
     max_bytes: int = spec.MAX_BODY_BYTES,
+    processes: int = 1,
 ) -> list[FetchResult]:
-    """One result per URL, in input order, never more than ``concurrency`` in flight."""
+    """One result per URL, in input order, never more than ``concurrency`` in flight; with
+    ``processes``, spread over that many thread worker processes."""
     plan, urls = fetcher.plan(
-        MODEL, urls, concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+        MODEL,
+        urls,
+        concurrency=concurrency,
+        timeout=timeout,
+        client=client,
+        max_bytes=max_bytes,
+        processes=processes,
     )
+    if plan.processes > 1:
+        return fetcher.across_processes(spec.kind_for(MODEL), plan, urls)
     work = fetcher.Work(urls)
+    _run(plan, work)
+    return work.results()
+
+
+def fetch_stream(
+    stream: Any, *, concurrency: int, timeout: float, client: str, max_bytes: int
+) -> int:
+    """``fetch_all`` for a caller that feeds the URLs over the worker channel and takes each
+    result back the moment it is done (``switchbench fetch``); returns how many were sent."""
+    plan, _ = fetcher.plan(
+        MODEL, [], concurrency=concurrency, timeout=timeout, client=client, max_bytes=max_bytes
+    )
+    work = fetcher.StreamedWork(stream)
+    _run(plan, work)
+    return work.sent
+
+
+def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
     with _open_client(plan) as get, _Watchdog() as watchdog:
         with ThreadPoolExecutor(max_workers=plan.concurrency) as pool:
             try:
@@ -82,12 +107,14 @@ def fetch_all(
                 # after Ctrl-C: no worker starts another request; leaving the pool waits for
                 # the running ones, each within its deadline
                 work.stop()
-    return work.results()
 
 
 def _work(get: Get, watchdog: _Watchdog, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
+        if job is fetcher.REFILL:
+            work.refill()  # the next URLs come over a pipe: blocks this thread until they do
+            continue
         index, url = job
         work.put(index, _fetch_one(get, watchdog, plan, url))
 
@@ -254,4 +281,5 @@ class _Watchdog:
 
 
 if __name__ == "__main__":
-    fetcher.demo(MODEL, fetch_all, sys.argv[1:])
+    _ARGS = fetcher.demo_args(MODEL)
+    fetcher.demo(MODEL, _ARGS, fetch_all)

@@ -11,10 +11,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-#: the repository root (this file is shared/harness/proc.py): children run with it first on
-#: sys.path, whatever the caller's cwd, so they import this checkout, not an installed one
+#: the repository root (this file is shared/harness/proc.py): children run from it, with it
+#: first on sys.path, whatever the caller's cwd, so they import this checkout's code
 ROOT = Path(__file__).resolve().parents[2]
 
 _PR_SET_PDEATHSIG = 1
@@ -61,12 +62,25 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+def exited(proc: subprocess.Popen[bytes], within_s: float) -> bool:
+    """Wait up to ``within_s`` for a child to exit; True if it did.
+
+    Polls rather than ``wait(timeout)``: in a gevent-patched process, a child that exits
+    just as ``wait(timeout)`` starts is reaped by gevent's SIGCHLD watcher without the wait
+    hearing of it, which then runs to its full timeout (seen with gevent 26.9).
+    """
+    end = time.monotonic() + within_s
+    while proc.poll() is None:
+        if time.monotonic() >= end:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 def stop(proc: subprocess.Popen[bytes], grace_s: float = 2.0) -> None:
     """Terminate a child we started, then kill it if it lingers; always reap it."""
     if proc.poll() is None:
         proc.terminate()
-        try:
-            proc.wait(grace_s)
-        except subprocess.TimeoutExpired:
+        if not exited(proc, grace_s):
             proc.kill()
     proc.wait()

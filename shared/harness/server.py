@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 class ServerProcess:
     """The test server in a child process, for tests and benchmarks.
 
-    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset()``.
+    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset(), srv.wait_idle()``.
     """
 
     def __init__(self, port: int = 0, start_timeout_s: float = 20.0) -> None:
@@ -291,6 +291,18 @@ class ServerProcess:
 
     def reset(self) -> dict[str, int]:
         return self.get("/stats/reset")
+
+    def wait_idle(self, within_s: float = 5.0) -> bool:
+        """Wait until nothing is in flight (a request its client gave up on runs on here);
+        True if it got there within ``within_s``."""
+        import time
+
+        end = time.monotonic() + within_s
+        while self.stats()["inflight"]:
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.05)
+        return True
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import select
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -176,10 +177,17 @@ class ModelWorker:
         self._req_w = self._resp_r = None
         if self._proc is not None:
             try:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self._proc.wait(2.0)
+                proc.exited(self._proc, 2.0)
             finally:
                 proc.stop(self._proc)
+
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing (a call in progress is lost)."""
+        from shared.harness import proc
+
+        if self._proc is not None:
+            proc.stop(self._proc, grace_s=0.5)
+        self.close()
 
     def call(self, fn: str, /, **kwargs: Any) -> Any:
         """Run ``fn(**kwargs)`` in the worker and return its value."""
@@ -224,6 +232,14 @@ class ModelWorker:
         line, _, self._buf = self._buf.partition(b"\n")
         return line
 
+    def stream(self, fn: str, kwargs: dict[str, Any]) -> StreamCall:
+        """Start ``fn(stream=..., **kwargs)`` in the worker as a streamed call: the caller feeds
+        it items and receives items back while it runs (see :class:`StreamCall`)."""
+        if self._req_w is None or self._resp_r is None:
+            raise WorkerError(f"{self!r} is not running (use it as a context manager)")
+        self._next_id += 1
+        return StreamCall(self, self._next_id, fn, kwargs)
+
     def _exit_reason(self) -> str:
         try:
             code = self._proc.wait(1.0)
@@ -241,7 +257,106 @@ class ModelWorker:
         return statistics.median(times)
 
 
+class StreamCall:
+    """A streamed call in progress, driven by the caller's own ``select`` loop over many.
+
+    Both directions at once: the caller queues items with :meth:`feed` (then :meth:`end`),
+    writes them when :attr:`in_fd` is writable (:meth:`flush`, never blocking), and reads
+    what the call sends back when :attr:`out_fd` is readable (:meth:`receive`): the items,
+    then its :class:`Reply`. A worker that dies or raises ends it with an exception.
+    """
+
+    def __init__(self, worker: ModelWorker, call_id: int, fn: str, kwargs: dict[str, Any]) -> None:
+        assert worker._req_w is not None
+        assert worker._resp_r is not None
+        self.worker = worker
+        self.id = call_id
+        self.in_fd = worker._req_w
+        self.out_fd = worker._resp_r
+        self.reply: Reply | None = None
+        self._out = bytearray(_dumps({"id": call_id, "fn": fn, "kwargs": kwargs, "stream": True}))
+        os.set_blocking(self.in_fd, False)  # a full pipe must never stall the caller's loop
+
+    @property
+    def done(self) -> bool:
+        return self.reply is not None
+
+    @property
+    def wants_write(self) -> bool:
+        return bool(self._out)
+
+    def feed(self, items: list[Any]) -> None:
+        """Queue items for the call's next :meth:`Stream.receive`."""
+        self._out += _dumps({"id": self.id, "feed": items})
+
+    def end(self) -> None:
+        """No more items: the call's next :meth:`Stream.receive` returns None."""
+        self._out += _dumps({"id": self.id, "end": True})
+
+    def flush(self) -> None:
+        """Write what the pipe takes now."""
+        try:
+            n = os.write(self.in_fd, self._out)
+        except BlockingIOError:
+            return
+        except BrokenPipeError as e:
+            raise WorkerError(f"{self.worker!r} is gone: {self.worker._exit_reason()}") from e
+        del self._out[:n]
+
+    def receive(self) -> list[Any]:
+        """The items that arrived (read once, after ``select`` said :attr:`out_fd` is readable);
+        sets :attr:`reply` when the call has ended."""
+        w = self.worker
+        chunk = os.read(self.out_fd, 1 << 20)
+        if not chunk:
+            reason = w._exit_reason()
+            w.close()
+            raise WorkerError(f"{w!r} died during the call: {reason}")
+        w._buf += chunk
+        items = []
+        while b"\n" in w._buf:
+            line, _, w._buf = w._buf.partition(b"\n")
+            msg = json.loads(line, object_hook=_decode)
+            if "item" in msg:
+                items.append(msg["item"])
+                continue
+            os.set_blocking(self.in_fd, True)
+            if not msg["ok"]:
+                err = msg["error"]
+                raise RemoteError(err["type"], err["message"], err["traceback"])
+            self.reply = Reply(msg["result"], msg["stdout"], msg["elapsed_s"])
+        return items
+
+
 # --- child side -----------------------------------------------------------------------------
+
+
+class Stream:
+    """A streamed call's channel, as the called function sees it (its ``stream`` argument):
+    :meth:`receive` the caller's next items, :meth:`send` one back. ``send`` may be called
+    from any thread; ``receive`` from one at a time."""
+
+    def __init__(self, fin: Any, fout: Any, call_id: int) -> None:
+        self._fin = fin
+        self._fout = fout
+        self._id = call_id
+        self._lock = threading.Lock()
+        self._ended = False
+
+    def receive(self) -> list[Any] | None:
+        """The next items the caller fed, waiting for them; None once it said :meth:`end`."""
+        if self._ended:
+            return None
+        msg = json.loads(self._fin.readline() or b'{"end": true}', object_hook=_decode)
+        if msg.get("end"):
+            self._ended = True
+            return None
+        return msg["feed"]
+
+    def send(self, item: Any) -> None:
+        line = _dumps({"id": self._id, "item": item})
+        with self._lock:  # one line at a time, whichever thread sends
+            self._fout.write(line)
 
 
 def _resolve(model: str, name: str) -> Callable[..., Any]:
@@ -253,7 +368,7 @@ def _resolve(model: str, name: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
-def _handle(model: str, req: dict[str, Any]) -> dict[str, Any]:
+def _handle(model: str, req: dict[str, Any], fin: Any, fout: Any) -> dict[str, Any]:
     out = io.StringIO()
     t0 = time.perf_counter()
     try:
@@ -261,8 +376,11 @@ def _handle(model: str, req: dict[str, Any]) -> dict[str, Any]:
             result = None
         else:
             fn = _resolve(model, req["fn"])
+            kwargs = req["kwargs"]
+            if req.get("stream"):
+                kwargs = {**kwargs, "stream": Stream(fin, fout, req["id"])}
             with contextlib.redirect_stdout(out):
-                result = fn(**req["kwargs"])
+                result = fn(**kwargs)
         elapsed = time.perf_counter() - t0
         reply = {"ok": True, "result": result, "stdout": out.getvalue(), "elapsed_s": elapsed}
         _dumps(reply)  # fail here, as a remote error, if the result cannot cross the channel
@@ -293,6 +411,6 @@ def serve(model: str, argv: list[str] | None = None, **info: Any) -> None:
     patched = not args.no_patch if model == "gevent" else None
     CHILD_INFO.update(model=model, loop=args.loop, patch=patched, **info)
     with open(args.fd_in, "rb") as fin, open(args.fd_out, "wb", buffering=0) as fout:
-        for line in fin:
-            fout.write(_dumps(_handle(model, json.loads(line))))
+        while line := fin.readline():  # a streamed call reads its own lines from fin meanwhile
+            fout.write(_dumps(_handle(model, json.loads(line), fin, fout)))
     sys.exit(0)

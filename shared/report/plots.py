@@ -1,131 +1,42 @@
 """The report's plots (PNG, matplotlib's Agg canvas): one file per question, drawn from Results.
 
-Imported only when a report is written (``shared.report.core.write_report``), so the terminal
+Imported only when a report is written (``shared.report.write.write_report``), so the terminal
 comparison never pays for matplotlib. A plot whose figures are absent from the run is not
 drawn, and an old PNG of that name is removed so a report never shows a stale plot.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
-from shared.report import core as report
-from shared.report.core import Results, Row
-
-MODEL_COLORS = {"gevent": "tab:green", "asyncio": "tab:blue", "thread": "tab:orange"}
-_OTHER_COLORS = ("tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
-LIMIT_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.5}
-DPI = 110
-
-
-def _color(model: str) -> str:
-    if model in MODEL_COLORS:
-        return MODEL_COLORS[model]
-    return _OTHER_COLORS[sum(map(ord, model)) % len(_OTHER_COLORS)]
-
-
-def _style(r: Row) -> dict[str, Any]:
-    """Colour = model, dashes = the model's own client (solid = httpx), marker = variant."""
-    default = report.spec.VARIANTS.get(r.model, (None,))[0]
-    marker = (
-        "o" if r.variant in (None, default, r.model) else ("s" if r.variant == "uvloop" else "^")
-    )
-    dashed = r.client not in (None, "httpx")
-    return {
-        "color": _color(r.model),
-        "linestyle": "--" if dashed else "-",
-        "marker": marker,
-        "markersize": 5,
-        "linewidth": 1.6,
-    }
-
-
-def _new(nrows: int, ncols: int, width: float, height: float) -> tuple[Figure, list[list[Axes]]]:
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    return fig, [list(row) for row in axes]
-
-
-def _legend(fig: Figure, axes: Iterable[Axes]) -> None:
-    """One legend for the figure, outside the panels, each label once."""
-    seen: dict[str, Any] = {}
-    for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            seen.setdefault(lab, h)
-    if seen:
-        fig.legend(
-            list(seen.values()),
-            list(seen.keys()),
-            loc="outside lower center",
-            ncols=min(4, len(seen)),
-            fontsize=8,
-        )
-
-
-def _tick(v: float) -> str:
-    return f"{v:,.0f}" if v == int(v) else f"{v:g}"
-
-
-def _plain_log(ax: Axes, x_values: Iterable[float] | None = None) -> None:
-    """Readable log axes: ticks at 1-2-5 steps in plain numbers (1,000 not 10^3), x ticks at
-    the measured values when given, and a linear axis when the data span less than 3x."""
-    fmt = FuncFormatter(lambda v, _: _tick(v))
-    if x_values is not None:
-        xs = sorted(set(x_values))
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(FixedLocator(xs))
-        ax.xaxis.set_major_formatter(fmt)
-        ax.xaxis.set_minor_locator(NullLocator())
-    axes = [(ax.yaxis, ax.get_ylim, ax.set_yscale, ax.get_yscale)]
-    if x_values is None:
-        axes.append((ax.xaxis, ax.get_xlim, ax.set_xscale, ax.get_xscale))
-    for axis, get_lim, set_scale, get_scale in axes:
-        if get_scale() != "log":
-            continue
-        lo, hi = get_lim()
-        if lo > 0 and hi / lo < 3:
-            set_scale("linear")
-            continue
-        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        axis.set_major_formatter(fmt)
-        axis.set_minor_locator(NullLocator())  # no unlabelled ticks (and far faster to draw)
-
-
-def _pos(x: float | None) -> bool:
-    """A figure a log axis (or any bar) can show."""
-    return x is not None and x > 0
-
-
-def _num(x: Any) -> float | None:
-    return report.number(x)
+from shared.report import canvas
+from shared.report.fmt import fmt_num, fmt_params
+from shared.report.groups import groups, ratio_to_serial, serial_row
+from shared.report.metrics import CPU_NO_GAIN_MIN_RATIO, EXPECTED_CONCURRENT_RATIO, METRICS
+from shared.report.results import Results, Row, number
 
 
 def _delays(rows: Iterable[Row]) -> list[float | None]:
-    ds = {_num(r.param("delay_ms")) for r in rows}
+    ds = {number(r.param("delay_ms")) for r in rows}
     return sorted(d for d in ds if d is not None) + ([None] if None in ds else [])
 
 
 def _delay_title(d: float | None) -> str:
-    return "delay not recorded" if d is None else f"server delay {report.fmt_num(d)} ms"
+    return "delay not recorded" if d is None else f"server delay {fmt_num(d)} ms"
 
 
 def _series(rows: Iterable[Row], x_key: str, y: Callable[[Row], float | None]) -> dict[str, list]:
     """label -> [(x, y, row)] sorted by x, rows without a numeric x or y left out."""
     out: dict[str, list] = {}
     for r in rows:
-        x, v = _num(r.param(x_key)), y(r)
+        x, v = number(r.param(x_key)), y(r)
         if x is None or v is None or v <= 0:
             continue
         out.setdefault(r.label, []).append((x, v, r))
@@ -136,29 +47,19 @@ def _fetch_panels(metric_rows: list[Row]) -> list[tuple[float | None, list[Row],
     """Per delay: (delay, model rows with a concurrency and req/s, server-limit rows)."""
     panels = []
     for d in _delays(metric_rows):
-        rows = [r for r in metric_rows if _num(r.param("delay_ms")) == d]
+        rows = [r for r in metric_rows if number(r.param("delay_ms")) == d]
         # a point needs a concurrency (the x axis) and a positive figure (the log y axis)
         models = [
             r
             for r in rows
-            if not r.is_limit and _pos(r.value) and _num(r.param("concurrency")) is not None
+            if not r.is_limit
+            and canvas.positive(r.value)
+            and number(r.param("concurrency")) is not None
         ]
-        limits = [r for r in rows if r.is_limit and _pos(r.value)]
+        limits = [r for r in rows if r.is_limit and canvas.positive(r.value)]
         if models:
             panels.append((d, models, limits))
     return panels
-
-
-def _grid(n: int, max_cols: int = 3) -> tuple[int, int]:
-    cols = min(n, max_cols)
-    return math.ceil(n / cols), cols
-
-
-def _hide_unused(axes: list[list[Axes]], used: int) -> list[Axes]:
-    flat = [ax for row in axes for ax in row]
-    for ax in flat[used:]:
-        ax.set_visible(False)
-    return flat[:used]
 
 
 def plot_throughput(results: Results, path: Path) -> str | None:
@@ -166,13 +67,15 @@ def plot_throughput(results: Results, path: Path) -> str | None:
     panels = _fetch_panels(rows)
     if not panels:
         return "no req_per_s figures with a concurrency to plot them against"
-    nrows, ncols = _grid(len(panels))
-    fig, axes = _new(nrows, ncols, 4.6 * ncols + 2.6, 3.8 * nrows + 0.6)
-    used = _hide_unused(axes, len(panels))
+    nrows, ncols = canvas.grid(len(panels))
+    fig, axes = canvas.new_figure(nrows, ncols, 4.6 * ncols + 2.6, 3.8 * nrows + 0.6)
+    used = canvas.hide_unused(axes, len(panels))
     for ax, (d, models, limits) in zip(used, panels, strict=True):
         xs: list[float] = []
         for label, pts in _series(models, "concurrency", lambda r: r.value).items():
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **_style(pts[0][2]))
+            ax.plot(
+                [p[0] for p in pts], [p[1] for p in pts], label=label, **canvas.style(pts[0][2])
+            )
             xs += [p[0] for p in pts]
             sat = [p for p in pts if p[2].info.get("server_saturated")]
             if sat:
@@ -198,14 +101,14 @@ def plot_throughput(results: Results, path: Path) -> str | None:
                 label="ideal: concurrency / delay",
             )
         ax.set_yscale("log")
-        _plain_log(ax, xs)
+        canvas.plain_log(ax, xs)
         ax.set_title(_delay_title(d), fontsize=10)
         ax.set_xlabel("concurrency (requests in flight)")
         ax.set_ylabel("throughput (req/s)")
         ax.grid(True, which="major", alpha=0.3)
     fig.suptitle("HTTP fetch throughput vs concurrency (higher is better)")
-    _legend(fig, used)
-    _save(fig, path)
+    canvas.legend(fig, used)
+    canvas.save(fig, path)
     return None
 
 
@@ -214,32 +117,34 @@ def _draw_limit(ax: Axes, limits: list[Row], xs: list[float]) -> None:
     if not limits:
         return
     pts = sorted(
-        (c, r.value) for r in limits if (c := _num(r.param("concurrency"))) is not None and r.value
+        (c, r.value)
+        for r in limits
+        if (c := number(r.param("concurrency"))) is not None and r.value
     )
     if len(pts) >= 2:
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label="wrk", **LIMIT_STYLE)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label="wrk", **canvas.LIMIT_STYLE)
     else:
         level = max(r.value for r in limits)  # type: ignore[type-var]
-        ax.axhline(level, label="wrk", **LIMIT_STYLE)
+        ax.axhline(level, label="wrk", **canvas.LIMIT_STYLE)
 
 
 def plot_latency(results: Results, path: Path) -> str | None:
     rows = [r for r in results.of("req_per_s") if not r.is_limit]
     keys = [("p50_ms", "p50"), ("p99_ms", "p99")]
     panels = [
-        (d, [r for r in rows if _num(r.param("delay_ms")) == d])
+        (d, [r for r in rows if number(r.param("delay_ms")) == d])
         for d in _delays(rows)
         if any(
-            _pos(r.side(k)) and _num(r.param("concurrency")) is not None
+            canvas.positive(r.side(k)) and number(r.param("concurrency")) is not None
             for r in rows
-            if _num(r.param("delay_ms")) == d
+            if number(r.param("delay_ms")) == d
             for k, _ in keys
         )
     ]
     if not panels:
         return "no p50_ms/p99_ms figures with a concurrency to plot them against"
     ncols = min(len(panels), 4)
-    fig, axes = _new(2, ncols, 4.2 * ncols + 2.6, 7.2)
+    fig, axes = canvas.new_figure(2, ncols, 4.2 * ncols + 2.6, 7.2)
     used = []
     for col in range(ncols, len(axes[0])):
         for row in axes:
@@ -250,12 +155,14 @@ def plot_latency(results: Results, path: Path) -> str | None:
             used.append(ax)
             xs: list[float] = []
             for label, pts in _series(prow, "concurrency", lambda r, k=key: r.side(k)).items():
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **_style(pts[0][2]))
+                ax.plot(
+                    [p[0] for p in pts], [p[1] for p in pts], label=label, **canvas.style(pts[0][2])
+                )
                 xs += [p[0] for p in pts]
             if d:
                 ax.axhline(d, color="gray", linestyle=":", linewidth=1.2, label="server delay")
             ax.set_yscale("log")
-            _plain_log(ax, xs)
+            canvas.plain_log(ax, xs)
             ax.set_title(f"{name} latency, {_delay_title(d)}", fontsize=10)
             ax.set_xlabel("concurrency (requests in flight)")
             ax.set_ylabel(f"{name} latency (ms)")
@@ -264,43 +171,9 @@ def plot_latency(results: Results, path: Path) -> str | None:
     if len(panels) > ncols:
         title += f"; first {ncols} delays of {len(panels)}"
     fig.suptitle(title)
-    _legend(fig, used)
-    _save(fig, path)
+    canvas.legend(fig, used)
+    canvas.save(fig, path)
     return None
-
-
-def _hbars(ax: Axes, rows: list[Row], unit: str, title: str, log: bool = True) -> None:
-    rows = sorted((r for r in rows if r.value is not None and r.value > 0), key=lambda r: r.value)  # type: ignore[arg-type,return-value]
-    names = [r.label for r in rows]
-    ys = range(len(rows))
-    ax.barh(list(ys), [r.value for r in rows], color=[_color(r.model) for r in rows])
-    ax.set_yticks(list(ys), names, fontsize=8)
-    ax.invert_yaxis()
-    for y, r in zip(ys, rows, strict=True):
-        ax.annotate(
-            f" {report.fmt_num(r.value)}",
-            (r.value, y),  # type: ignore[arg-type]
-            va="center",
-            fontsize=8,
-        )
-    if log:
-        ax.set_xscale("log")
-        if rows:
-            lo = min(r.value for r in rows)  # type: ignore[type-var]
-            hi = max(r.value for r in rows)  # type: ignore[type-var]
-            ax.set_xlim(lo / 2, hi * 6)
-        _plain_log(ax)
-    ax.set_xlabel(unit)
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, axis="x", which="major", alpha=0.3)
-
-
-def _model_legend(fig: Figure, models: Iterable[str], extra: Iterable[Any] = ()) -> None:
-    """Colour key of the models (and any reference lines) below the panels."""
-    handles = [Line2D([], [], color=_color(m), linewidth=8, label=m) for m in dict.fromkeys(models)]
-    handles += list(extra)
-    if handles:
-        fig.legend(handles=handles, loc="outside lower center", fontsize=8, ncols=len(handles))
 
 
 def plot_switching(results: Results, path: Path) -> str | None:
@@ -313,26 +186,28 @@ def plot_switching(results: Results, path: Path) -> str | None:
     n = len(bars) + bool(spawn)
     if not n:
         return "no switch_ns, yield_ns, raw_switch_ns or spawn_join_us figures"
-    nrows, ncols = _grid(n, 2)
-    fig, axes = _new(nrows, ncols, 5.4 * ncols + 1.4, 3.6 * nrows + 0.6)
-    used = _hide_unused(axes, n)
+    nrows, ncols = canvas.grid(n, 2)
+    fig, axes = canvas.new_figure(nrows, ncols, 5.4 * ncols + 1.4, 3.6 * nrows + 0.6)
+    used = canvas.hide_unused(axes, n)
     models: list[str] = []
     for ax, (m, rows) in zip(used, bars, strict=False):
-        meta = report.METRICS[m]
-        _hbars(ax, rows, f"{meta.unit} per operation (log scale)", f"{m}: {meta.title}")
+        meta = METRICS[m]
+        canvas.hbars(ax, rows, f"{meta.unit} per operation (log scale)", f"{m}: {meta.title}")
         models += [r.model for r in rows if r.value]
     if spawn:
         ax = used[-1]
         series = _series(spawn, "n", lambda r: r.value)
         for label, pts in series.items():
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **_style(pts[0][2]))
+            ax.plot(
+                [p[0] for p in pts], [p[1] for p in pts], label=label, **canvas.style(pts[0][2])
+            )
             models.append(pts[0][2].model)
-        no_n = [r for r in spawn if _num(r.param("n")) is None]
+        no_n = [r for r in spawn if number(r.param("n")) is None]
         if no_n and not series:
-            _hbars(ax, no_n, "µs per task", "spawn_join_us: spawn + join, per task")
+            canvas.hbars(ax, no_n, "µs per task", "spawn_join_us: spawn + join, per task")
         else:
             ax.set_yscale("log")
-            _plain_log(ax, [p[0] for pts in series.values() for p in pts])
+            canvas.plain_log(ax, [p[0] for pts in series.values() for p in pts])
             ax.set_xlabel("N tasks spawned and joined (log scale)")
             ax.set_ylabel("µs per task (log scale)")
             ax.set_title("spawn_join_us: spawn + join, per task", fontsize=10)
@@ -340,8 +215,8 @@ def plot_switching(results: Results, path: Path) -> str | None:
             ax.legend(fontsize=8)
     what = " and ".join(w for w, present in (("Switch", bars), ("spawn", spawn)) if present)
     fig.suptitle(f"{what.capitalize()} cost per operation (lower is better)")
-    _model_legend(fig, models)
-    _save(fig, path)
+    canvas.model_legend(fig, models)
+    canvas.save(fig, path)
     return None
 
 
@@ -350,13 +225,13 @@ def plot_memory(results: Results, path: Path) -> str | None:
     series = _series(rows, "n", lambda r: r.value)
     if not series:
         return "no rss_kib_per_task figures with N"
-    fig, axes = _new(1, 1, 7.8, 4.6)
+    fig, axes = canvas.new_figure(1, 1, 7.8, 4.6)
     ax = axes[0][0]
     for label, pts in series.items():
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **_style(pts[0][2]))
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **canvas.style(pts[0][2]))
     # a model that could not reach N: an x on the axis at that N, named in the legend
     for r in rows:
-        n = _num(r.param("n"))
+        n = number(r.param("n"))
         if r.value is None and n is not None:
             ax.plot(
                 [n],
@@ -365,53 +240,53 @@ def plot_memory(results: Results, path: Path) -> str | None:
                 marker="x",
                 markersize=10,
                 markeredgewidth=2,
-                color=_color(r.model),
+                color=canvas.color(r.model),
                 transform=ax.get_xaxis_transform(),
                 clip_on=False,
                 label=f"{r.label}: could not reach N={n:,.0f}",
             )
     ax.set_yscale("log")
-    _plain_log(ax, [p[0] for pts in series.values() for p in pts])
+    canvas.plain_log(ax, [p[0] for pts in series.values() for p in pts])
     ax.set_xlabel("N parked tasks (log scale)")
     ax.set_ylabel("RSS per task (KiB, log scale)")
     ax.set_title("Memory per parked task vs N (lower is better)")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
-    _save(fig, path)
+    canvas.save(fig, path)
     return None
 
 
 def plot_cpu_bound(results: Results, path: Path) -> str | None:
     cpu_groups = [
         g
-        for g in report.groups(results, "cpu_wall_s")
-        if any(_pos(report.ratio_to_serial(g, r)) for r in g.measured)
+        for g in groups(results, "cpu_wall_s")
+        if any(canvas.positive(ratio_to_serial(g, r)) for r in g.measured)
     ]
-    hb = [r for r in results.of("heartbeat_lag_ms") if _pos(r.value)]
+    hb = [r for r in results.of("heartbeat_lag_ms") if canvas.positive(r.value)]
     n = bool(cpu_groups) + bool(hb)
     if not n:
         return "no heartbeat_lag_ms or cpu_wall_s figures"
-    fig, axes = _new(1, n, 5.6 * n + 1.2, 4.4)
+    fig, axes = canvas.new_figure(1, n, 5.6 * n + 1.2, 4.4)
     used = axes[0]
     models: list[str] = []
     if cpu_groups:
         ax = used[0]
         g = cpu_groups[-1]
-        pts = [(r, report.ratio_to_serial(g, r)) for r in g.measured]
-        pts = [(r, x) for r, x in pts if _pos(x)]
+        pts = [(r, ratio_to_serial(g, r)) for r in g.measured]
+        pts = [(r, x) for r, x in pts if canvas.positive(x)]
         if pts:
             ys = range(len(pts))
-            ax.barh(list(ys), [x for _, x in pts], color=[_color(r.model) for r, _ in pts])
+            ax.barh(list(ys), [x for _, x in pts], color=[canvas.color(r.model) for r, _ in pts])
             ax.set_yticks(list(ys), [r.label for r, _ in pts], fontsize=8)
             ax.invert_yaxis()
             for y, (_, x) in zip(ys, pts, strict=True):
                 ax.annotate(f" {x:.2f}", (x, y), va="center", fontsize=8)
             ax.axvline(1.0, color="black", linestyle="--", label="serial (1.0)")
             ax.axvline(
-                report.CPU_NO_GAIN_MIN_RATIO,
+                CPU_NO_GAIN_MIN_RATIO,
                 color="gray",
                 linestyle=":",
-                label=f"no-gain threshold ({report.CPU_NO_GAIN_MIN_RATIO})",
+                label=f"no-gain threshold ({CPU_NO_GAIN_MIN_RATIO})",
             )
             ax.set_xlim(0, max(1.2, max(x for _, x in pts)) * 1.45)
             ax.legend(fontsize=8, loc="lower right")
@@ -431,7 +306,7 @@ def plot_cpu_bound(results: Results, path: Path) -> str | None:
                 xs,
                 vals,
                 width,
-                color=[_color(r.model) for r in hb],
+                color=[canvas.color(r.model) for r in hb],
                 alpha=[1.0, 0.65, 0.35][i % 3],
                 edgecolor="black",
                 linewidth=0.5,
@@ -444,13 +319,18 @@ def plot_cpu_bound(results: Results, path: Path) -> str | None:
                 interval * 1000,
                 color="gray",
                 linestyle=":",
-                label=f"thread switch interval ({report.fmt_num(interval * 1000)} ms)",
+                label=f"thread switch interval ({fmt_num(interval * 1000)} ms)",
             )
         ax.set_yscale("log")
-        shown = [v for r in hb for v in (r.value, r.side("p99_ms"), r.side("max_ms")) if _pos(v)]
+        shown = [
+            v
+            for r in hb
+            for v in (r.value, r.side("p99_ms"), r.side("max_ms"))
+            if canvas.positive(v)
+        ]
         # bars rise from a third of the lowest figure; headroom above them for the legend
         ax.set_ylim(min(shown) / 3, max(shown) * 30)
-        _plain_log(ax)
+        canvas.plain_log(ax)
         ax.set_ylabel("heartbeat lag (ms, log scale)")
         ax.set_title("Heartbeat lag while CPU-bound work runs (lower is better)", fontsize=10)
         handles = [
@@ -461,34 +341,36 @@ def plot_cpu_bound(results: Results, path: Path) -> str | None:
         ax.legend(handles=handles, fontsize=8, loc="upper right", ncols=2)
         models += [r.model for r in hb]
     fig.suptitle("CPU-bound work")
-    _model_legend(fig, models)
-    _save(fig, path)
+    canvas.model_legend(fig, models)
+    canvas.save(fig, path)
     return None
 
 
 def plot_eat_play(results: Results, path: Path) -> str | None:
-    gs = [g for g in report.groups(results, "wall_s") if any(_pos(r.value) for r in g.rows)]
+    gs = [g for g in groups(results, "wall_s") if any(canvas.positive(r.value) for r in g.rows)]
     if not gs:
         return "no wall_s figures"
     gs = gs[:3]
-    fig, axes = _new(1, len(gs), 6.0 * len(gs) + 1.2, 0.32 * max(len(g.rows) for g in gs) + 2.2)
+    fig, axes = canvas.new_figure(
+        1, len(gs), 6.0 * len(gs) + 1.2, 0.32 * max(len(g.rows) for g in gs) + 2.2
+    )
     models: list[str] = []
     lines: dict[str, Any] = {}
     for ax, g in zip(axes[0], gs, strict=True):
-        _hbars(
+        canvas.hbars(
             ax,
             g.rows,
             "wall time (s)",
-            "eat/play" + (f" ({p})" if (p := report.fmt_params(g.params)) else ""),
+            "eat/play" + (f" ({p})" if (p := fmt_params(g.params)) else ""),
             log=False,
         )
-        serial = report.serial_row(g.rows)
+        serial = serial_row(g.rows)
         if serial is not None and serial.value:
             lines["serial"] = ax.axvline(
                 serial.value, color="black", linestyle="--", label="serial baseline"
             )
             lines["ideal"] = ax.axvline(
-                serial.value * report.EXPECTED_CONCURRENT_RATIO,
+                serial.value * EXPECTED_CONCURRENT_RATIO,
                 color="tab:green",
                 linestyle=":",
                 label="concurrent ideal (2/3 of serial)",
@@ -496,17 +378,13 @@ def plot_eat_play(results: Results, path: Path) -> str | None:
         hi = max(r.value for r in g.measured)  # type: ignore[type-var]
         ax.set_xlim(0, hi * 1.25)
         models += [r.model for r in g.measured]
-    fig.suptitle("eat/play: the seed's demo, 2 s concurrent vs 3 s serial (lower is better)")
-    _model_legend(fig, models, lines.values())
-    _save(fig, path)
+    fig.suptitle("eat/play: the tutorial's demo, 2 s concurrent vs 3 s serial (lower is better)")
+    canvas.model_legend(fig, models, lines.values())
+    canvas.save(fig, path)
     return None
 
 
-def _save(fig: Figure, path: Path) -> None:
-    fig.savefig(path, format="png")
-
-
-#: file stem -> drawer; what each shows is report.PLOT_CAPTIONS
+#: file stem -> drawer; what each shows is shared.report.markdown.PLOT_CAPTIONS
 PLOTS: dict[str, Callable[[Results, Path], str | None]] = {
     "throughput": plot_throughput,
     "latency": plot_latency,

@@ -19,6 +19,7 @@ must never import gevent (``geventhttpclient`` would), and nothing here may impo
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import errno
 import socket
@@ -60,6 +61,7 @@ class Plan:
     concurrency: int
     timeout: float
     max_bytes: int
+    processes: int = 1
 
     def attempt(self, url: str) -> Attempt:
         """Start one request: its clock starts now (after any wait for a slot)."""
@@ -74,11 +76,12 @@ def plan(
     timeout: float,
     client: str,
     max_bytes: int,
+    processes: int = 1,
 ) -> tuple[Plan, list[str]]:
     """Check every argument (``ValueError``) before any I/O; return the plan and the URLs."""
-    spec.check_fetch_args(model, client, concurrency, timeout, max_bytes)
+    spec.check_fetch_args(model, client, concurrency, timeout, max_bytes, processes)
     url_list = spec.check_urls(urls)
-    return Plan(model, client, concurrency, float(timeout), max_bytes), url_list
+    return Plan(model, client, concurrency, float(timeout), max_bytes, processes), url_list
 
 
 # --- the run's work ------------------------------------------------------------------------------
@@ -122,6 +125,74 @@ class Work:
         if missing:
             raise RuntimeError(f"{len(missing)} URLs have no result, the first #{missing[0]}")
         return cast(list[FetchResult], self._results)
+
+
+#: what :meth:`StreamedWork.take` gives when the next URLs have not arrived yet: the worker
+#: calls :meth:`StreamedWork.refill` the model's way (it waits on a pipe), then takes again
+REFILL: Any = object()
+
+
+class StreamedWork(Work):
+    """The work of a streamed call (``fetch_stream``): the URLs come over the worker channel,
+    a batch at a time as the caller feeds them, each with its index in the caller's input, and
+    each result goes back the moment it is done (out of order: the caller puts them in order).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(())
+        self._stream = stream
+        self._batch: collections.deque[tuple[int, str]] = collections.deque()
+        self._ended = False
+        self._reading = threading.Lock()
+        #: results sent back
+        self.sent = 0
+
+    def workers(self, concurrency: int) -> int:
+        return concurrency  # how many URLs will come is not known
+
+    def take(self) -> tuple[int, str] | None:
+        with self._lock:
+            if self._stopped:
+                return None
+            if self._batch:
+                return self._batch.popleft()
+            return None if self._ended else REFILL
+
+    def refill(self) -> None:
+        """Wait for the caller's next batch (blocking: call it where blocking is allowed)."""
+        with self._reading:  # one reader of the channel; the others find the batch it read
+            with self._lock:
+                if self._batch or self._ended:
+                    return
+            batch = self._stream.receive()
+            with self._lock:
+                if batch is None:
+                    self._ended = True
+                else:
+                    self._batch.extend((index, url) for index, url in batch)
+
+    def put(self, index: int, result: FetchResult) -> None:
+        self._stream.send((index, result))
+        self.sent += 1
+
+    def results(self) -> list[FetchResult]:
+        raise TypeError("a streamed run sends its results back as they come")
+
+
+def across_processes(kind: spec.WorkerKind, plan: Plan, urls: list[str]) -> list[FetchResult]:
+    """``fetch_all(..., processes=P)``: the same fetch spread over ``plan.processes`` workers
+    of ``kind``, the concurrency split between them (shared.scenarios.fetch_dispatch)."""
+    from shared.scenarios import fetch_dispatch  # the worker harness: only when it is used
+
+    return fetch_dispatch.fetch_across(
+        kind,
+        urls,
+        processes=plan.processes,
+        concurrency=plan.concurrency,
+        timeout=plan.timeout,
+        client=plan.client,
+        max_bytes=plan.max_bytes,
+    )
 
 
 # --- one request --------------------------------------------------------------------------------
@@ -361,18 +432,39 @@ def summarize(results: Sequence[FetchResult], wall_s: float) -> Summary:
     return Summary(len(results), wall_s, counts)
 
 
-def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str] | None) -> None:
-    """``python -m impls.<model>_impl.fetcher [URL...]``: the same demo for every model.
-
-    Without URLs, starts the test server and, with each of the model's clients, fetches
-    200 x ``/delay/100`` at concurrency 50 (ideal: 4 waves of 0.1 s), then one URL per fault.
-    """
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.fetcher [URL...] [--client C] [-c N] [--timeout S]``."""
     parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl.fetcher")
     parser.add_argument("urls", nargs="*", help="URLs to fetch (default: a local test batch)")
     parser.add_argument("--client", choices=spec.CLIENTS[model], help="default: each in turn")
     parser.add_argument("-c", "--concurrency", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=1.0)
     args = parser.parse_args(argv)
+    try:
+        client = args.client or spec.CLIENTS[model][0]
+        spec.check_fetch_args(model, client, args.concurrency, args.timeout)
+    except ValueError as e:
+        parser.error(str(e))
+    return args
+
+
+def demo(model: str, args: argparse.Namespace, fetch_all: Callable[..., list[FetchResult]]) -> None:
+    """``python -m impls.<model>_impl.fetcher [URL...]``: the same demo for every model.
+
+    Without URLs, starts the test server and, with each of the model's clients, fetches
+    200 x ``/delay/100`` at concurrency 50 (ideal: 4 waves of 0.1 s), then one URL per fault.
+    Each client's faults end the same way in every model (PORT is the test server's, FREE a
+    port nothing listens on)::
+
+        httpx, faults: T s, N req/s, 0/7 ok
+             1 x http://127.0.0.1:PORT/status/503       status 503, http
+             1 x http://127.0.0.1:PORT/close            status None, protocol
+             1 x http://127.0.0.1:PORT/truncated        status 200, protocol
+             1 x http://127.0.0.1:PORT/garbage          status None, protocol
+             1 x http://127.0.0.1:PORT/delay/3000       status None, timeout
+             1 x http://127.0.0.1:FREE/                 status None, connect
+             1 x ftp://x/                               status None, invalid-url
+    """
     clients = [args.client] if args.client else list(spec.CLIENTS[model])
     runs = {f"{len(args.urls)} URLs": args.urls}
     with contextlib.ExitStack() as stack:
@@ -380,7 +472,7 @@ def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str
             from shared.harness.server import ServerProcess
 
             srv = stack.enter_context(ServerProcess())
-            stack.callback(_until_idle, srv)  # a timed-out /delay runs on in the server
+            stack.callback(srv.wait_idle)  # a timed-out /delay runs on in the server
             u = srv.url
             faults = ["/status/503", "/close", "/truncated", "/garbage", "/delay/3000"]
             refused = f"http://127.0.0.1:{unused_port()}/"
@@ -401,9 +493,3 @@ def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str
                     if len(outcomes) > 1 or n < len(urls):
                         print(f"  {n:4} x {url:38} status {status}, {error}")
     sys.stdout.flush()
-
-
-def _until_idle(srv: Any, within_s: float = 5.0) -> None:
-    end = clock() + within_s
-    while srv.stats()["inflight"] and clock() < end:
-        time.sleep(0.05)

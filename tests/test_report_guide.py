@@ -1,0 +1,85 @@
+"""The decision guide follows the figures (shared.report.guide).
+
+Every piece of advice is checked both ways: the same result set with the decisive figure
+flipped must flip the advice (advice that cannot change is a defect).
+"""
+
+from __future__ import annotations
+
+from shared.report.guide import guide
+from shared.report.results import Results, results_from_json
+from tests import report_samples as s
+from tests.report_samples import entry, res
+
+
+def advice(results: Results, topic: str) -> str:
+    return next(a.text for a in guide(results) if a.topic.startswith(topic))
+
+
+def test_guide_cites_figures_and_says_what_was_not_measured() -> None:
+    full = {a.topic: a.text for a in guide(results_from_json(s.full()))}
+    assert full["Many idle connections"].startswith("**asyncio** — 2.00 KiB")
+    assert "thread could not reach N=100,000" in full["Many idle connections"]
+    assert full["Many short requests"].startswith("**asyncio/uvloop+aiohttp** — 7,600 req/s")
+    assert "server's own limit (wrk) is 12,000 req/s" in full["Many short requests"]
+    assert "no model speeds it up" in full["CPU-heavy work"]
+    assert "**thread**" in full["CPU-heavy work"]
+    assert full["Code that must call blocking libraries"].startswith("**thread or gevent**")
+    assert "asyncio.to_thread" in full["Code that must call blocking libraries"]
+    assert "4.1x vs 1.4x" in full["Client library vs model"]
+    empty = {a.topic: a.text for a in guide(res([entry("yield_ns", "gevent", 1, "ns")]))}
+    assert all("not measured in this run" in t for t in empty.values())
+
+
+def test_idle_connection_advice_follows_memory() -> None:
+    rows = [
+        entry("rss_kib_per_task", "gevent", 2.0, "KiB", n=1000),
+        entry("rss_kib_per_task", "asyncio", 5.0, "KiB", n=1000),
+    ]
+    assert advice(res(rows), "Many idle").startswith("**gevent** — 2.00 KiB")
+    rows[0]["extra_info"]["value"] = 9.0
+    assert advice(res(rows), "Many idle").startswith("**asyncio** — 5.00 KiB")
+
+
+def test_short_request_advice_follows_req_per_s_and_flags_the_server_limit() -> None:
+    rows = s.fetch(delays=(0,))
+    assert advice(res(rows), "Many short").startswith("**asyncio/uvloop+aiohttp**")
+    for e in rows:
+        if e["extra_info"]["client"] == "urllib3" and e["extra_info"]["concurrency"] == 10:
+            e["extra_info"]["value"] = 11500.0
+    text = advice(res(rows), "Many short")
+    assert text.startswith("**thread+urllib3** — 11,500 req/s")
+    assert "the server bounds this figure" in text
+
+
+def test_cpu_advice_names_a_model_that_gains() -> None:
+    rows = s.cpu()
+    rows[3]["extra_info"]["ratio_to_serial"] = 0.55
+    assert advice(res(rows), "CPU").startswith("**thread** cuts the wall time to 0.55 of serial")
+
+
+def test_blocking_advice_follows_the_blocking_variants() -> None:
+    text = advice(res(s.eat_play({("asyncio", "blocking"): 0.2})), "Code that must")
+    assert "asyncio.to_thread" not in text
+    assert "still overlap" in text
+    assert "asyncio with a blocking call in a coroutine 0.200 s" in text
+    none = advice(
+        res(s.eat_play({("thread", "threads"): 0.3, ("gevent", "patched"): 0.3})), "Code that must"
+    )
+    assert none.startswith("**none of the measured options**")
+
+
+def test_client_vs_model_advice_flips_with_the_figures() -> None:
+    rows = [
+        entry("req_per_s", "asyncio", 1000.0, "req/s", client="httpx", concurrency=10, delay_ms=0),
+        entry(
+            "req_per_s", "asyncio", 1100.0, "req/s", client="aiohttp", concurrency=10, delay_ms=0
+        ),
+        entry("req_per_s", "thread", 3000.0, "req/s", client="httpx", concurrency=10, delay_ms=0),
+    ]
+    text = advice(res(rows), "Client")
+    assert text.startswith("**the model matters more than the client library** (3.0x vs 1.1x)")
+    rows[1]["extra_info"]["value"] = 9000.0
+    assert advice(res(rows), "Client").startswith(
+        "**the client library matters more than the model**"
+    )
