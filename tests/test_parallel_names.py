@@ -86,15 +86,6 @@ def test_same_signatures(filename: str) -> None:
         assert got == first, f"{filename}: {model} has {got}, {MODELS[0]} has {first}"
 
 
-@pytest.mark.parametrize("filename", BEHAVIOUR_FILES)
-def test_every_behaviour_file_names_its_model(filename: str) -> None:
-    for model, path in _files(filename).items():
-        defs = dict(_public_defs(path))
-        node = defs.get("MODEL")
-        assert isinstance(node, ast.Assign), f"{path} has no MODEL constant"
-        assert ast.literal_eval(node.value) == model, f"{path}: MODEL is not {model!r}"
-
-
 def test_the_check_sees_a_drift(tmp_path: Path) -> None:
     # the helpers really read names, order and parameters (so the tests above can fail)
     a, b = tmp_path / "a.py", tmp_path / "b.py"

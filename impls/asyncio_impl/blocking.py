@@ -25,7 +25,7 @@ import asyncio
 from typing import Any
 
 from impls.asyncio_impl import runner
-from shared.scenarios import blocking, probe
+from shared.scenarios import blocking
 
 MODEL = "asyncio"
 
@@ -68,4 +68,5 @@ async def _watched(block_ms: float) -> blocking.Run:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "blocking", run)
+    _ARGS = blocking.demo_args(MODEL)
+    blocking.demo(MODEL, _ARGS, run)

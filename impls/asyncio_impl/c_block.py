@@ -70,4 +70,5 @@ async def _timed(calls: int, one: Callable[[], Coroutine[Any, Any, Any]]) -> flo
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "c_block", run)
+    _ARGS = c_block.demo_args(MODEL)
+    c_block.demo(MODEL, _ARGS, run)

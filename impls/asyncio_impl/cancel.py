@@ -135,4 +135,5 @@ async def _swallowed(timeout_ms: float, steps: int, step_ms: float) -> dict[str,
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "cancel", run)
+    _ARGS = cancel.demo_args(MODEL)
+    cancel.demo(MODEL, _ARGS, run)

@@ -98,4 +98,5 @@ async def _offloaded() -> dict[str, bool]:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "context", run)
+    _ARGS = context.demo_args(MODEL)
+    context.demo(MODEL, _ARGS, run)

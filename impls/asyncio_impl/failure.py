@@ -22,7 +22,7 @@ import asyncio
 from typing import Any
 
 from impls.asyncio_impl import runner
-from shared.scenarios import failure, probe
+from shared.scenarios import failure
 
 MODEL = "asyncio"
 
@@ -113,4 +113,5 @@ async def _unstructured(tasks: int, steps: int, fail_at_ms: float) -> dict[str, 
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "failure", run)
+    _ARGS = failure.demo_args(MODEL)
+    failure.demo(MODEL, _ARGS, run)

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from impls.asyncio_impl import runner
-from shared.scenarios import probe, shared_state
+from shared.scenarios import shared_state
 from shared.scenarios.shared_state import Counter
 
 MODEL = "asyncio"
@@ -98,4 +98,5 @@ async def _together(
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "shared_state", run)
+    _ARGS = shared_state.demo_args(MODEL)
+    shared_state.demo(MODEL, _ARGS, run)

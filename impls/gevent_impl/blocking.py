@@ -37,7 +37,7 @@ from typing import Any  # noqa: E402
 import gevent  # noqa: E402
 from gevent import events  # noqa: E402
 
-from shared.scenarios import blocking, probe  # noqa: E402
+from shared.scenarios import blocking  # noqa: E402
 
 MODEL = "gevent"
 
@@ -103,4 +103,5 @@ def _monitored(seen: blocking.Run) -> Iterator[None]:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "blocking", run)
+    _ARGS = blocking.demo_args(MODEL)
+    blocking.demo(MODEL, _ARGS, run)

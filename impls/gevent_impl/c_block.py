@@ -84,4 +84,5 @@ def run(calls: int = c_block.CALLS, call_ms: float = c_block.CALL_MS) -> dict[st
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "c_block", run)
+    _ARGS = c_block.demo_args(MODEL)
+    c_block.demo(MODEL, _ARGS, run)

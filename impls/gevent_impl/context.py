@@ -93,4 +93,5 @@ def _handle(request_id: int, url: str, tally: context.Tally, local: gevent.local
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "context", run)
+    _ARGS = context.demo_args(MODEL)
+    context.demo(MODEL, _ARGS, run)

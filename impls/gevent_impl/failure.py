@@ -39,7 +39,7 @@ from typing import Any  # noqa: E402
 import gevent  # noqa: E402
 from gevent.pool import Group  # noqa: E402
 
-from shared.scenarios import failure, probe  # noqa: E402
+from shared.scenarios import failure  # noqa: E402
 
 MODEL = "gevent"
 
@@ -136,4 +136,5 @@ def _live_greenlets() -> int:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "failure", run)
+    _ARGS = failure.demo_args(MODEL)
+    failure.demo(MODEL, _ARGS, run)

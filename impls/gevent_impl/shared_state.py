@@ -33,7 +33,7 @@ from typing import Any  # noqa: E402
 import gevent  # noqa: E402
 from gevent.lock import BoundedSemaphore  # noqa: E402
 
-from shared.scenarios import probe, shared_state  # noqa: E402
+from shared.scenarios import shared_state  # noqa: E402
 from shared.scenarios.shared_state import Counter  # noqa: E402
 
 MODEL = "gevent"
@@ -107,4 +107,5 @@ def _together(
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "shared_state", run)
+    _ARGS = shared_state.demo_args(MODEL)
+    shared_state.demo(MODEL, _ARGS, run)

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from shared.scenarios import blocking, probe
+from shared.scenarios import blocking
 
 MODEL = "thread"
 
@@ -57,4 +57,5 @@ def run(block_ms: float = blocking.BLOCK_MS) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "blocking", run)
+    _ARGS = blocking.demo_args(MODEL)
+    blocking.demo(MODEL, _ARGS, run)

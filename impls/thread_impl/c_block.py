@@ -61,4 +61,5 @@ def _timed(calls: int, one: Callable[[], None]) -> float:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "c_block", run)
+    _ARGS = c_block.demo_args(MODEL)
+    c_block.demo(MODEL, _ARGS, run)

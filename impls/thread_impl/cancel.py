@@ -156,4 +156,5 @@ def _block(block_ms: float, watch: cancel.Watch, stop: _Stop) -> None:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "cancel", run)
+    _ARGS = cancel.demo_args(MODEL)
+    cancel.demo(MODEL, _ARGS, run)

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
-from shared.scenarios import failure, probe
+from shared.scenarios import failure
 
 MODEL = "thread"
 
@@ -134,4 +134,5 @@ def _side_reports() -> Iterator[list[str]]:
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "failure", run)
+    _ARGS = failure.demo_args(MODEL)
+    failure.demo(MODEL, _ARGS, run)

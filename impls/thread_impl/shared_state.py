@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from shared.scenarios import probe, shared_state
+from shared.scenarios import shared_state
 from shared.scenarios.shared_state import Counter
 
 MODEL = "thread"
@@ -112,4 +112,5 @@ def _together(
 
 
 if __name__ == "__main__":
-    probe.script(MODEL, "shared_state", run)
+    _ARGS = shared_state.demo_args(MODEL)
+    shared_state.demo(MODEL, _ARGS, run)

@@ -23,10 +23,11 @@ for the run, with a threshold of 50 ms, and what it reports is captured and pars
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,3 +208,14 @@ def show(model: str, result: dict[str, Any]) -> None:
         if result["report_excerpt"]:
             say(f"  report: {result['report_excerpt']}")
     say(f"  what it gives you: {GIVES[model]}")
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.blocking [--json]``."""
+    return probe.demo_args(NAME, model, argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[..., dict[str, Any]]) -> None:
+    """What ``python -m impls.<model>_impl.blocking`` does: the readable run, then (``--json``)
+    the result as one line."""
+    probe.demo(NAME, model, args, run)

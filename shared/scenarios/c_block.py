@@ -23,7 +23,8 @@ and needs the threadpool, or a green driver.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import argparse
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.scenarios import probe
@@ -100,3 +101,14 @@ def show(model: str, result: dict[str, Any]) -> None:
     say(f"  the same waits as the model's own sleep: {wall('python_wait_wall_ms')}")
     if model == "gevent":
         say(f"  {PATCH_NOTE}")
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.c_block [--json]``."""
+    return probe.demo_args(NAME, model, argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[..., dict[str, Any]]) -> None:
+    """What ``python -m impls.<model>_impl.c_block`` does: the readable run, then (``--json``)
+    the result as one line."""
+    probe.demo(NAME, model, args, run)

@@ -27,6 +27,8 @@ the caller's wait, and the thread runs on.
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,3 +178,14 @@ def show(model: str, result: dict[str, Any]) -> None:
         f"{trap['work_ended_at_ms']:.1f} ms ({trap['swallowed']} cancel(s) swallowed)"
     )
     say(f"  {TRAP[model]}")
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.cancel [--json] [--url URL]``."""
+    return probe.demo_args(NAME, model, argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[..., dict[str, Any]]) -> None:
+    """What ``python -m impls.<model>_impl.cancel`` does: the readable run, then (``--json``)
+    the result as one line."""
+    probe.demo(NAME, model, args, run)

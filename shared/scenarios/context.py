@@ -22,7 +22,9 @@ the context at creation; a new greenlet or thread starts with an empty one.
 
 from __future__ import annotations
 
+import argparse
 import contextvars
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.scenarios import probe
@@ -137,3 +139,14 @@ def show(model: str, result: dict[str, Any]) -> None:
         say(f"  {result[key]}: {probe.yes(result[what])}")
     copied = probe.yes(result["copy_context_sees_context"])
     say(f"  contextvars.copy_context().run in a thread: {copied}")
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.context [--json] [--url URL]``."""
+    return probe.demo_args(NAME, model, argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[..., dict[str, Any]]) -> None:
+    """What ``python -m impls.<model>_impl.context`` does: the readable run, then (``--json``)
+    the result as one line."""
+    probe.demo(NAME, model, args, run)

@@ -29,7 +29,8 @@ later step is a structure failing to stop them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import argparse
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,3 +151,14 @@ def show(model: str, result: dict[str, Any]) -> None:
     say("  " + _line(model, f"structured ({result['structure']})", result, siblings))
     trap = result["unstructured"]
     say("  " + _line(model, f"trap ({trap['how']})", trap, siblings))
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.failure [--json]``."""
+    return probe.demo_args(NAME, model, argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[..., dict[str, Any]]) -> None:
+    """What ``python -m impls.<model>_impl.failure`` does: the readable run, then (``--json``)
+    the result as one line."""
+    probe.demo(NAME, model, args, run)

@@ -9,7 +9,8 @@ one of them uses this module for:
 - :func:`get_request`: the bytes of one plain HTTP GET, sent on a raw socket in every
   model, so that a wait on the test server is the model's own I/O and nothing else;
 - :func:`checked`: a result checked against the JSON contract in :mod:`shared.spec`;
-- :func:`script`: the ``python -m impls.<model>_impl.<module>`` entry (``--json``).
+- :func:`demo_args` and :func:`demo`: the ``python -m impls.<model>_impl.<module>`` entry
+  (``--json``), which each scenario's shared half offers as its own ``demo_args``/``demo``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,18 +86,24 @@ def json_line(result: dict[str, Any], **first: Any) -> str:
     return json.dumps({**first, **result}, separators=(", ", ": "))
 
 
-def script(model: str, module: str, run: Callable[..., dict[str, Any]]) -> None:
-    """``python -m impls.<model>_impl.<module> [--json] [--url URL]``: run the demo once.
-
-    A scenario that needs the test server starts one unless ``--url`` names it.
-    """
-    b = next(b for b in spec.BEHAVIOURS if b.module == module)
-    parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl.{module}")
-    parser.description = f"{b.name}: {b.summary}."
+def demo_args(name: str, model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.<module> [--json] [--url URL]`` for the behaviour
+    scenario ``name`` (``--url`` where it needs the test server)."""
+    b = spec.BEHAVIOUR[name]
+    parser = argparse.ArgumentParser(
+        prog=f"python -m impls.{model}_impl.{b.module}", description=f"{b.name}: {b.summary}."
+    )
     parser.add_argument("--json", action="store_true", help="end with the result as one JSON line")
     if b.needs_server:
         parser.add_argument("--url", help="the test server's URL (default: start one)")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def demo(name: str, model: str, args: argparse.Namespace, run: Callable[..., Any]) -> None:
+    """Run the scenario's demo once (``run`` prints the readable run); with ``--json`` end
+    with its result as one line. A scenario that needs the test server starts one unless
+    ``--url`` names it."""
+    b = spec.BEHAVIOUR[name]
     if not b.needs_server:
         result = run()
     elif args.url:

@@ -30,9 +30,10 @@ nothing in the code tells a gevent reader where those are.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.scenarios import probe
@@ -156,3 +157,14 @@ def show(model: str, result: dict[str, Any]) -> None:
             f"  {what}: lost {part['lost']} ({part['lost'] / total:.1%}){took}; "
             f"{part['wall_ms']:.1f} ms a run, switch interval {interval_ms:g} ms"
         )
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.shared_state [--json]``."""
+    return probe.demo_args(NAME, model, argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[..., dict[str, Any]]) -> None:
+    """What ``python -m impls.<model>_impl.shared_state`` does: the readable run, then (``--json``)
+    the result as one line."""
+    probe.demo(NAME, model, args, run)
