@@ -25,6 +25,7 @@ from shared import spec
 from shared.bench.timing import record, time_calls
 from shared.harness.fixtures import Workers
 from shared.harness.server import ServerProcess
+from shared.scenarios import probe
 
 #: the arguments ``--quick`` passes to shorten a run (the rest run as the demo does)
 QUICK_KWARGS: dict[str, dict[str, Any]] = {
@@ -57,14 +58,14 @@ def test_behaviour(
     w = workers.get(kind)
     timed = time_calls(benchmark, w, behaviour.run_fn, kwargs, rounds=1, warmup_rounds=0)
     result = timed.result
-    assert spec.field_problems(behaviour.fields, result) == []
+    assert probe.field_problems(behaviour.fields, result) == []
     record(
         benchmark,
         model=kind.model,
         variant=kind.variant,
         scenario=behaviour.name,
         metric="behaviour",
-        value=spec.headline_value(behaviour, result),
+        value=probe.headline_value(behaviour, result),
         unit=behaviour.unit,
         timed=timed,
         kind=kind.id,

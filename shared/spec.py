@@ -415,48 +415,6 @@ def check_behaviour(name: str) -> Behaviour:
     return BEHAVIOUR[check_choice(name, tuple(BEHAVIOUR), "scenario")]
 
 
-def _type_ok(value: Any, want: Any) -> bool:
-    if isinstance(want, tuple):
-        return any(_type_ok(value, w) for w in want)
-    if want is None:
-        return value is None
-    if want in (int, float):  # a bool is no number here, and an int no float
-        return type(value) is want
-    return isinstance(value, want)
-
-
-def _type_name(want: Any) -> str:
-    if isinstance(want, tuple):
-        return "|".join(_type_name(w) for w in want)
-    return "null" if want is None else want.__name__
-
-
-def field_problems(fields: Fields, result: Any, where: str = "") -> list[str]:
-    """What a result lacks against ``fields`` (missing fields, wrong JSON types); [] if none."""
-    if not isinstance(result, dict):
-        return [f"{where or 'result'} is {type(result).__name__}, not an object"]
-    problems = []
-    for key, want in fields.items():
-        path = f"{where}.{key}" if where else key
-        if key not in result:
-            problems.append(f"{path} is missing")
-        elif isinstance(want, dict):
-            problems += field_problems(want, result[key], path)
-        elif not _type_ok(result[key], want):
-            problems.append(
-                f"{path} is {type(result[key]).__name__} {result[key]!r}, not {_type_name(want)}"
-            )
-    return problems
-
-
-def headline_value(behaviour: Behaviour, result: dict[str, Any]) -> float | None:
-    """The result's headline figure (:attr:`Behaviour.headline`) as a number, or None."""
-    value: Any = result
-    for part in behaviour.headline.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return None if isinstance(value, bool) or not isinstance(value, int | float) else float(value)
-
-
 def check_scale(scale: float) -> float:
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not math.isfinite(scale):
         raise ValueError(f"scale must be a finite number, got {scale!r}")

@@ -22,7 +22,7 @@ from shared import spec
 from shared.harness.fixtures import Workers, kind_params
 from shared.harness.server import ServerProcess
 from shared.harness.worker import RemoteError
-from shared.scenarios import blocking, c_block, cancel, context, failure, shared_state
+from shared.scenarios import blocking, c_block, cancel, context, failure, probe, shared_state
 
 COROUTINES = [k for k in spec.RUNNERS if k.model != "thread"]
 THREAD = [k for k in spec.RUNNERS if k.model == "thread"]
@@ -50,7 +50,7 @@ class Runs:
             b = spec.BEHAVIOUR[name]
             kwargs = {"url": self.url} if b.needs_server else {}
             result = self.workers.get(kind).request(b.run_fn, kwargs, deadline_s=60).value
-            assert spec.field_problems(b.fields, result) == []
+            assert probe.field_problems(b.fields, result) == []
             self._done[key] = result
         return self._done[key]
 

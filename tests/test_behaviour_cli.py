@@ -19,6 +19,7 @@ import pytest
 
 from shared import spec
 from shared.harness import proc
+from shared.scenarios import probe
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -75,7 +76,7 @@ def test_cli_demo_prints_a_run_then_the_json_fields(
     assert text
     assert text[0].startswith(f"{kind.model}: ")
     assert (result["scenario"], result["kind"]) == (name, kind.id)
-    assert spec.field_problems(spec.BEHAVIOUR[name].fields, result) == []
+    assert probe.field_problems(spec.BEHAVIOUR[name].fields, result) == []
 
 
 @pytest.mark.parametrize(("behaviour", "model"), SCRIPT_CASES)
@@ -84,7 +85,7 @@ def test_runs_as_a_script(done: dict, behaviour: spec.Behaviour, model: str) -> 
     assert text
     assert text[0].startswith(f"{model}: ")
     assert (result["scenario"], result["model"]) == (behaviour.name, model)
-    assert spec.field_problems(behaviour.fields, result) == []
+    assert probe.field_problems(behaviour.fields, result) == []
 
 
 @pytest.mark.parametrize(

@@ -65,28 +65,28 @@ CANCEL_OK = {
 
 def test_the_contract_accepts_a_good_result_and_names_each_fault() -> None:
     fields = spec.BEHAVIOUR["cancel"].fields
-    assert spec.field_problems(fields, CANCEL_OK) == []
+    assert probe.field_problems(fields, CANCEL_OK) == []
     bad = {
         "python_wait": {**CANCEL_OK["python_wait"], "cancel_at_ms": 100, "stopped": 1},
         "c_block": {k: v for k, v in CANCEL_OK["c_block"].items() if k != "cleanup_ran"},
     }
-    assert spec.field_problems(fields, bad) == [
+    assert probe.field_problems(fields, bad) == [
         "python_wait.stopped is int 1, not bool",
         "python_wait.cancel_at_ms is int 100, not float",
         "c_block.cleanup_ran is missing",
     ]
-    assert spec.field_problems(fields, []) == ["result is list, not an object"]
+    assert probe.field_problems(fields, []) == ["result is list, not an object"]
     with pytest.raises(ValueError, match="cancel result breaks the contract: c_block is missing"):
         probe.checked("cancel", {"python_wait": CANCEL_OK["python_wait"]})
 
 
 def test_the_headline_is_read_from_its_field() -> None:
     cancel_ = spec.BEHAVIOUR["cancel"]
-    assert spec.headline_value(cancel_, CANCEL_OK) is None  # stopped_at_ms is null here
-    assert spec.headline_value(cancel_, {"c_block": {"stopped_at_ms": 300.5}}) == 300.5
+    assert probe.headline_value(cancel_, CANCEL_OK) is None  # stopped_at_ms is null here
+    assert probe.headline_value(cancel_, {"c_block": {"stopped_at_ms": 300.5}}) == 300.5
     lost = {"switch_inside": {"lost": 45000}}
-    assert spec.headline_value(spec.BEHAVIOUR["shared-state"], lost) == 45000.0
-    assert spec.headline_value(spec.BEHAVIOUR["context"], {"crosstalk": True}) is None
+    assert probe.headline_value(spec.BEHAVIOUR["shared-state"], lost) == 45000.0
+    assert probe.headline_value(spec.BEHAVIOUR["context"], {"crosstalk": True}) is None
 
 
 def test_a_clock_read_before_it_starts_is_an_error() -> None:

@@ -8,7 +8,8 @@ one of them uses this module for:
 - :class:`Clock`: milliseconds from a task's start, the unit of every figure they report;
 - :func:`get_request`: the bytes of one plain HTTP GET, sent on a raw socket in every
   model, so that a wait on the test server is the model's own I/O and nothing else;
-- :func:`checked`: a result checked against the JSON contract in :mod:`shared.spec`;
+- :func:`field_problems`, :func:`checked`: a result checked against the JSON contract of
+  :data:`shared.spec.BEHAVIOURS`; :func:`headline_value`, the figure a benchmark row records;
 - :func:`demo_args` and :func:`demo`: the ``python -m impls.<model>_impl.<module>`` entry
   (``--json``), which each scenario's shared half offers as its own ``demo_args``/``demo``.
 """
@@ -62,10 +63,52 @@ def get_request(url: str) -> tuple[str, int, bytes]:
     return parts.hostname, parts.port, head.encode("ascii")
 
 
+def _type_ok(value: Any, want: Any) -> bool:
+    if isinstance(want, tuple):
+        return any(_type_ok(value, w) for w in want)
+    if want is None:
+        return value is None
+    if want in (int, float):  # a bool is no number here, and an int no float
+        return type(value) is want
+    return isinstance(value, want)
+
+
+def _type_name(want: Any) -> str:
+    if isinstance(want, tuple):
+        return "|".join(_type_name(w) for w in want)
+    return "null" if want is None else want.__name__
+
+
+def field_problems(fields: spec.Fields, result: Any, where: str = "") -> list[str]:
+    """What a result lacks against ``fields`` (missing fields, wrong JSON types); [] if none."""
+    if not isinstance(result, dict):
+        return [f"{where or 'result'} is {type(result).__name__}, not an object"]
+    problems = []
+    for key, want in fields.items():
+        path = f"{where}.{key}" if where else key
+        if key not in result:
+            problems.append(f"{path} is missing")
+        elif isinstance(want, dict):
+            problems += field_problems(want, result[key], path)
+        elif not _type_ok(result[key], want):
+            problems.append(
+                f"{path} is {type(result[key]).__name__} {result[key]!r}, not {_type_name(want)}"
+            )
+    return problems
+
+
+def headline_value(behaviour: spec.Behaviour, result: dict[str, Any]) -> float | None:
+    """The result's headline figure (``Behaviour.headline``) as a number, or None."""
+    value: Any = result
+    for part in behaviour.headline.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return None if isinstance(value, bool) or not isinstance(value, int | float) else float(value)
+
+
 def checked(name: str, result: dict[str, Any]) -> dict[str, Any]:
     """``result`` if it carries every field of the scenario's contract with its JSON type;
     otherwise ``ValueError`` naming what is wrong (the implementation broke the contract)."""
-    problems = spec.field_problems(spec.BEHAVIOUR[name].fields, result)
+    problems = field_problems(spec.BEHAVIOUR[name].fields, result)
     if problems:
         raise ValueError(f"{name} result breaks the contract: {'; '.join(problems)}")
     return result
