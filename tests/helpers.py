@@ -41,9 +41,10 @@ def run_python(
     )
 
 
-def start_python(args: Sequence[str], **popen: Any) -> subprocess.Popen[str]:
-    """``python args...`` left running, text mode; ``popen`` as for ``subprocess.Popen``
-    (``stdout=subprocess.PIPE``...). The caller stops and reaps it."""
+def start_python(args: Sequence[str], **popen: Any) -> subprocess.Popen[Any]:
+    """``python args...`` left running, text mode unless ``text=False``; ``popen`` as for
+    ``subprocess.Popen`` (``stdout=subprocess.PIPE``...). The caller stops and reaps it."""
+    popen.setdefault("text", True)
     return subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, *args], cwd=ROOT, env=child_env(), text=True, **popen
+        [sys.executable, *args], cwd=ROOT, env=child_env(), **popen
     )

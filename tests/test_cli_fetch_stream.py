@@ -7,7 +7,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import IO
@@ -17,20 +16,19 @@ import pytest
 
 from shared import spec
 from shared.harness.fixtures import pair_params
-from shared.harness.proc import ROOT, child_env
 from shared.harness.server import ServerProcess
 from shared.scenarios import fetch_dispatch, fetcher
+from tests.helpers import run_python, start_python
 
 
 def start(*args: str) -> subprocess.Popen[bytes]:
     """The command, its stdout unbuffered here (``select`` on it sees every line)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "fetch", *args],
-        cwd=ROOT,
-        env=child_env(),
+    return start_python(
+        ["-m", "shared.cli", "fetch", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        text=False,
         bufsize=0,
     )
 
@@ -243,3 +241,15 @@ def test_results_waiting_for_a_slow_head_stay_within_the_window(server: ServerPr
     assert max(w for w, _ in seen) <= run.window
     assert max(ahead for _, ahead in seen) <= run.window
     assert max(w for w, _ in seen) >= run.window - 2 * run.concurrency  # it did fill up
+
+
+def test_the_memory_script_reads_both_peaks() -> None:
+    run = run_python(["benchmarks/fetch_memory.py", "--urls", "300", "-c", "10"], timeout=120)
+    assert run.returncode == 0, run.stderr
+    head, row = run.stdout.splitlines()
+    assert head.split() == ["urls", "seconds", "parent", "MiB", "worker", "MiB"]
+    n, _, parent, worker = row.split()[:4]
+    assert n == "300"
+    assert float(parent) > 5
+    assert float(worker) > 5
+    assert "300 URLs in" in row
