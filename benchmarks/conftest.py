@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from shared.harness.fixtures import server, test_server, workers
-from shared.report import behaviour, session
+from shared.report import session
 
 __all__ = ["server", "test_server", "workers"]
 
@@ -40,9 +40,3 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     # after pytest-benchmark's own tables: the models side by side, then the report files
     session.terminal_summary(terminalreporter, config)
-    # then the Behaviour section (until the report package renders it in its own output)
-    lines = behaviour.terminal_lines(behaviour.rows_from_json(session.session_json(config)))
-    if lines:
-        terminalreporter.write_sep("=", "switchbench: behaviour")
-    for line in lines:
-        terminalreporter.write_line(line)

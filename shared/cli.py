@@ -25,7 +25,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from shared.report import behaviour
     from shared.report.results import ReportError, load_results
     from shared.report.terminal import terminal_lines
     from shared.report.write import write_report, written_lines
@@ -38,12 +37,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for line in terminal_lines(results):
         print(line)
     print()
-    # the Behaviour section (until the report package renders it in its own output)
-    behaviour_lines = behaviour.terminal_lines(behaviour.rows_from_json(results.meta["raw"]))
-    for line in behaviour_lines:
-        print(line)
-    if behaviour_lines:
-        print()
     written = write_report(results, results.meta["raw"], args.out)
     for line in written_lines(written):
         print(line)

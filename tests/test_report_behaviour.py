@@ -9,6 +9,12 @@ from typing import Any
 import pytest
 
 from shared.report import behaviour
+from shared.report.claims import claims
+from shared.report.groups import groups
+from shared.report.guide import guide
+from shared.report.markdown import markdown
+from shared.report.results import results_from_json
+from shared.report.terminal import terminal_lines
 
 KINDS = ("gevent", "asyncio", "asyncio-uvloop", "thread")
 
@@ -121,17 +127,27 @@ def _set(rows: list[dict[str, Any]], kind: str, scenario: str, **changes: Any) -
     return out
 
 
-def test_rows_are_read_from_the_benchmark_json(rows: list[dict[str, Any]]) -> None:
-    data = {
-        "benchmarks": [
-            {"extra_info": rows[0]},
-            {"extra_info": {"metric": "switch_ns", "value": 1.0}},
-            {"extra_info": None},
-            "junk",
-        ]
-    }
-    assert behaviour.rows_from_json(data) == [rows[0]]
-    assert behaviour.rows_from_json({"no": "benchmarks"}) == []
+def test_the_report_reads_the_rows_and_gives_them_their_own_section(
+    rows: list[dict[str, Any]],
+) -> None:
+    entries = [{"extra_info": r, "stats": {"median": 1.0}} for r in rows]
+    entries.append({"extra_info": {"metric": "switch_ns", "model": "gevent", "value": 900.0}})
+    results = results_from_json({"benchmarks": entries})
+    assert behaviour.rows_in(results) == rows
+    # outcomes are not ranked in a table with the figures
+    assert [g.metric for g in groups(results)] == ["switch_ns"]
+    text = "\n".join(terminal_lines(results))
+    assert text.count("Behaviour: what happens when things go wrong") == 1
+    assert "    asyncio-uvloop  cancel at 100 ms, stopped 101 ms, cleanup ran" in text
+    said = {c.claim: c.verdict for c in claims(results)}
+    assert said[behaviour.CLAIM_LOCKS] == behaviour.PARTLY
+    assert said[behaviour.CLAIM_HOLD] == behaviour.HOLDS
+    topics = [a.topic for a in guide(results)]
+    assert [t for t, _, _ in behaviour.ADVICE] == topics[-len(behaviour.ADVICE) :]
+    md = markdown(results, {}, {})
+    assert md.count("## Behaviour") == 1
+    assert "| outcome | gevent | asyncio | asyncio-uvloop | thread |" in md
+    assert behaviour.CLAIM_LOCKS in md.split("## Results")[0]  # in the claims table
 
 
 def test_the_table_has_a_column_per_kind_and_the_figures_in_its_cells(
@@ -238,8 +254,10 @@ def test_the_section_as_text(rows: list[dict[str, Any]]) -> None:
     assert lines[0].startswith("Behaviour: what happens when things go wrong")
     assert "    asyncio-uvloop  cancel at 100 ms, stopped 101 ms, cleanup ran" in lines
     assert not any("**" in line for line in lines)
-    md = behaviour.markdown(_set(rows, "gevent", "failure", unstructured__how="a | b"))
+    md = "\n".join(
+        behaviour.markdown_lines(_set(rows, "gevent", "failure", unstructured__how="a | b"))
+    )
     assert md.startswith("## Behaviour\n")
     assert "| outcome | gevent | asyncio | asyncio-uvloop | thread |" in md
     assert "a \\| b" in md
-    assert behaviour.markdown([]) == "## Behaviour\n\nnot measured in this run.\n"
+    assert behaviour.markdown_lines([]) == ["## Behaviour", "", "not measured in this run.", ""]

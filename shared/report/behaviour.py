@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from shared import spec
+from shared.report.fmt import table_lines
+from shared.report.metrics import BEHAVIOUR
 
-METRIC = "behaviour"
+METRIC = BEHAVIOUR
 HOLDS = "holds"
 FAILS = "does not hold"
 PARTLY = "holds only with no switch point inside"
@@ -41,11 +43,9 @@ class Advice(NamedTuple):
     text: str
 
 
-def rows_from_json(data: Any) -> list[Row]:
-    """The behaviour rows (``extra_info`` dicts) of a pytest-benchmark JSON document."""
-    benchmarks = data.get("benchmarks") if isinstance(data, dict) else None
-    infos = [b.get("extra_info") for b in benchmarks or [] if isinstance(b, dict)]
-    return [i for i in infos if isinstance(i, dict) and i.get("metric") == METRIC]
+def rows_in(results: Any) -> list[Row]:
+    """The behaviour rows of a report's ``Results`` (their ``extra_info``)."""
+    return [r.info for r in results.of(METRIC)]
 
 
 def kind_of(row: Row) -> str:
@@ -416,8 +416,8 @@ def guide(rows: list[Row]) -> list[Advice]:
 
 
 def terminal_lines(rows: list[Row]) -> list[str]:
-    """The section for a terminal: each outcome with one line per kind, then the verdicts and
-    the advice. Empty when the run recorded no behaviour rows."""
+    """The section's table for a terminal: each outcome with one line per kind (the verdicts
+    and the advice join the report's own). Empty when the run recorded no behaviour rows."""
     if not rows:
         return []
     header, cells = table(rows)
@@ -426,28 +426,14 @@ def terminal_lines(rows: list[Row]) -> list[str]:
     for line in cells:
         out.append(f"  {line[0]}")
         out += [f"    {k:<{width}}  {cell}" for k, cell in zip(header[1:], line[1:], strict=True)]
-    out += ["", "the tutorial's claims (behaviour):"]
-    out += [f"  [{c.verdict}] {c.claim}: {c.evidence}" for c in claims(rows)]
-    out += ["", "decision guide (behaviour):"]
-    out += [f"  {a.topic}: {a.text.replace('**', '')}" for a in guide(rows)]
     return out
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def markdown(rows: list[Row]) -> str:
-    """The section as markdown (``## Behaviour``): the table, the verdicts, the advice."""
+def markdown_lines(rows: list[Row]) -> list[str]:
+    """The section for report.md (``## Behaviour``): the outcomes by kind."""
+    out = ["## Behaviour", ""]
     if not rows:
-        return f"## Behaviour\n\n{NOT_IN_RUN}.\n"
+        return [*out, f"{NOT_IN_RUN}.", ""]
+    out += ["What happens when things go wrong: one run per worker kind.", ""]
     header, cells = table(rows)
-    out = ["## Behaviour", "", "What happens when things go wrong: one run per worker kind.", ""]
-    out.append("| " + " | ".join(header) + " |")
-    out.append("|" + "---|" * len(header))
-    out += ["| " + " | ".join(_md(c) for c in line) + " |" for line in cells]
-    out += ["", "| claim | verdict | evidence |", "|---|---|---|"]
-    out += [f"| {_md(c.claim)} | {c.verdict} | {_md(c.evidence)} |" for c in claims(rows)]
-    out += [""]
-    out += [f"- **{a.topic}:** {a.text}" for a in guide(rows)]
-    return "\n".join(out) + "\n"
+    return [*out, *table_lines(header, cells, markdown=True, text=header), ""]
