@@ -7,12 +7,16 @@ Every command that runs model code runs it in that model's own worker process
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
 from shared import spec
 from shared.harness.server_procs import add_scale_options
 from shared.scenarios import eat_play
+
+#: a behaviour demo runs in well under 30 s; past this the worker is killed
+BEHAVIOUR_DEADLINE_S = 60.0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -63,6 +67,33 @@ def _cmd_demo_eat_play(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo_behaviour(args: argparse.Namespace) -> int:
+    from shared.harness.worker import ModelWorker, RemoteError, WorkerError
+    from shared.scenarios import probe
+
+    b = spec.BEHAVIOUR[args.demo]
+    if args.loop is not None and args.model != "asyncio":
+        args.parser.error(f"--loop applies to --model asyncio only, not {args.model}")
+    kind = spec.kind_for(args.model, loop=args.loop)
+    with contextlib.ExitStack() as stack:
+        kwargs = {}
+        if b.needs_server:
+            from shared.harness.server import ServerProcess
+
+            kwargs["url"] = stack.enter_context(ServerProcess()).url
+        worker = stack.enter_context(ModelWorker(kind.model, **kind.options))
+        try:
+            reply = worker.request(b.run_fn, kwargs, deadline_s=BEHAVIOUR_DEADLINE_S)
+        except (RemoteError, WorkerError) as e:
+            reason = f"{e.remote_type}: {e.remote_message}" if isinstance(e, RemoteError) else e
+            print(f"switchbench demo {b.name}: {reason}", file=sys.stderr)
+            return 1
+    sys.stdout.write(reply.stdout)
+    if args.json:
+        print(probe.json_line(reply.value, scenario=b.name, kind=kind.id))
+    return 0
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from shared import cli_fetch
 
@@ -94,9 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="run one of the tutorial's demos in a model's worker",
+        help="run a demo in a model's worker: the tutorial's eat-play, or a behaviour scenario",
         description=(
-            "Run one of the tutorial's demos (docs/tutorial.md) in a model's own worker process."
+            "Run a demo in a model's own worker process: the tutorial's eat-play "
+            "(docs/tutorial.md), or one of the behaviour scenarios (what happens when things go "
+            "wrong)."
         ),
     )
     demos = demo.add_subparsers(dest="demo", required=True, metavar="DEMO")
@@ -119,6 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="multiply the seconds, e.g. 0.1 for a quick run (default 1)",
     )
     eat_play_parser.set_defaults(func=_cmd_demo_eat_play, parser=eat_play_parser)
+    for b in spec.BEHAVIOURS:
+        behaviour = demos.add_parser(
+            b.name,
+            help=b.summary,
+            description=(
+                f"{b.summary[0].upper()}{b.summary[1:]}. Runs in the model's own worker and "
+                "prints a readable run"
+                + (" (starts a test server for it)" if b.needs_server else "")
+                + "; --json ends it with the result as one JSON line."
+            ),
+        )
+        behaviour.add_argument("--model", required=True, choices=spec.MODELS)
+        behaviour.add_argument("--loop", choices=spec.LOOPS, help="asyncio only: the event loop")
+        behaviour.add_argument(
+            "--json", action="store_true", help="end with the result as one JSON line"
+        )
+        behaviour.set_defaults(func=_cmd_demo_behaviour, parser=behaviour)
 
     rep = sub.add_parser(
         "report",

@@ -5,7 +5,8 @@ command line) and ``demo(model, args, ...)`` (what the demo does, given the mode
 functions); each model's ``impls/<model>_impl/X.py`` names itself once, ``MODEL = "<model>"``,
 and its ``__main__`` block is ``_ARGS = X.demo_args(MODEL)`` then ``X.demo(MODEL, _ARGS, ...)``.
 Read by AST: the pytest process never imports model code. The demos of eat/play, switching and
-the fetcher are run by their own tests; the CPU demo is run here.
+the fetcher are run by their own tests, the behaviour demos by ``test_behaviour_cli.py``; the
+CPU demo is run here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ import pytest
 from shared import spec
 from shared.harness import proc
 
-SCENARIOS = ("eat_play", "switching", "fetcher", "cpu", "layout")
+#: every scenario file: the four of the tutorial's lessons, the layouts, then the behaviour
+#: scenarios
+SCENARIOS = (
+    "eat_play",
+    "switching",
+    "fetcher",
+    "cpu",
+    "layout",
+    *(b.module for b in spec.BEHAVIOURS),
+)
 
 
 def _tree(path: Path) -> ast.Module:

@@ -12,13 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from shared.spec import MODELS
+from shared.spec import BEHAVIOURS, MODELS
 from tests.helpers import ROOT
 
 IMPLS = ROOT / "impls"
 
+#: the behaviour scenarios' files (shared.spec.BEHAVIOURS)
+BEHAVIOUR_FILES = [f"{b.module}.py" for b in BEHAVIOURS]
 #: every scenario file name; one not yet written in any model is skipped
-SCENARIO_FILES = ["eat_play.py", "fetcher.py", "switching.py", "cpu.py", "layout.py"]
+SCENARIO_FILES = [
+    "eat_play.py",
+    "fetcher.py",
+    "switching.py",
+    "cpu.py",
+    "layout.py",
+    *BEHAVIOUR_FILES,
+]
 
 
 def _public_defs(path: Path) -> list[tuple[str, ast.stmt]]:

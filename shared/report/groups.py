@@ -26,6 +26,7 @@ from shared.report.fmt import (
     side_text,
 )
 from shared.report.metrics import (
+    BEHAVIOUR,
     FIGURE_KEYS,
     HARNESS_OVERHEAD_MAX,
     META_KEYS,
@@ -130,6 +131,8 @@ def groups(results: Results, metric: str | None = None) -> list[Group]:
     for r in results.rows:
         if metric is not None and r.metric != metric:
             continue
+        if r.metric == BEHAVIOUR:
+            continue  # outcomes, not figures to rank: their own section (shared.report.behaviour)
         if r.is_limit:
             limits.append(r)
             continue

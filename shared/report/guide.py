@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from shared.report import behaviour
 from shared.report.fmt import fmt_num, fmt_params, fmt_ratio, fmt_value, join_and
 from shared.report.groups import (
     eatplay_rows,
@@ -24,9 +25,7 @@ from shared.report.groups import (
     serial_row,
     wall_ratio,
 )
-from shared.report.groups import (
-    overlap as rounds_overlap,
-)
+from shared.report.groups import overlap as rounds_overlap
 from shared.report.metrics import (
     BLOCKED_MIN_RATIO,
     CONCURRENT_RATIO_TOLERANCE,
@@ -365,4 +364,5 @@ def guide(results: Results) -> list[Advice]:
         _advice_cpu(results),
         _advice_blocking(results),
         _advice_client_vs_model(results),
+        *(Advice(a.topic, a.text) for a in behaviour.guide(behaviour.rows_in(results))),
     ]
