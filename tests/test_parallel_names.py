@@ -17,7 +17,7 @@ from shared.spec import MODELS
 IMPLS = Path(__file__).resolve().parent.parent / "impls"
 
 #: every scenario file name; one not yet written in any model is skipped
-SCENARIO_FILES = ["eat_play.py", "fetcher.py", "switching.py", "cpu.py"]
+SCENARIO_FILES = ["eat_play.py", "fetcher.py", "bare.py", "switching.py", "cpu.py"]
 
 
 def _public_defs(path: Path) -> list[tuple[str, ast.stmt]]:

@@ -135,7 +135,9 @@ def _fetch_one(get: Get, plan: fetcher.Plan, url: str) -> FetchResult:
         return fetcher.invalid(url)
     attempt = plan.attempt(url)
     try:
-        # one deadline for the whole request: the hub raises it in this greenlet where it waits
+        # one deadline for the whole request: the hub raises it in this greenlet where it
+        # waits (a libev timer started and stopped in C: cheap, unlike a timer on asyncio's
+        # heap, see impls/asyncio_impl/deadline.py)
         with gevent.Timeout(plan.timeout, fetcher.DeadlineExceeded):
             get(attempt)
     except Exception as exc:
@@ -180,8 +182,11 @@ def _get_geventhttpclient(
     # blocks until the head arrives: gevent's socket yields to the hub meanwhile
     with host_client.get_once(url.request_uri) as response:
         attempt.head(response.status_code)
-        while chunk := response.read(fetcher.CHUNK_BYTES):  # yields until the chunk arrives
-            attempt.body(chunk)
+        if attempt.fits(response.content_length):
+            attempt.body(response.read())  # yields until the whole body arrives
+        else:
+            while chunk := response.read(fetcher.CHUNK_BYTES):  # yields until the chunk arrives
+                attempt.body(chunk)
 
 
 class _SendOnce(HTTPClient):

@@ -76,36 +76,72 @@ def efficiency(rate: float | None, concurrency: int, delay_ms: int) -> float | N
 # --- one round ------------------------------------------------------------------------------
 
 
+#: what a round runs: the project's fetcher, or the client alone (``impls/<model>_impl/bare.py``)
+VARIANTS: tuple[str, ...] = ("fetch_all", "bare")
+
+
 def fetch_round(
-    *, model: str, url: str, requests: int, concurrency: int, timeout: float, client: str
+    *,
+    model: str,
+    url: str,
+    requests: int,
+    concurrency: int,
+    timeout: float,
+    client: str,
+    variant: str = "fetch_all",
 ) -> dict[str, Any]:
-    """One ``fetch_all`` of ``requests`` copies of ``url`` with ``model``'s fetcher.
+    """One ``fetch_all`` of ``requests`` copies of ``url`` with ``model``'s fetcher, or with
+    ``variant="bare"`` the same requests by the client alone (``bare.get_all``).
 
     Runs where it is called (a model worker, or a standalone process that has set up the
     model, gevent patched first). Returns a summary small enough to cross the worker channel
-    cheaply: the in-process wall time of the call, each request's own latency, and the error
-    kinds (a non-200 answer counts as ``status-N``).
+    cheaply: the in-process wall time of the call, the CPU time this process spent meanwhile
+    (every thread of it), each request's own latency (``fetch_all`` only: the bare loop keeps
+    no clock per request), and the error kinds (a non-200 answer counts as ``status-N``).
     """
     spec.check_fetch_args(model, client, concurrency, timeout)
-    fetcher = importlib.import_module(f"impls.{model}_impl.fetcher")
-    urls = [url] * requests
-    t0 = time.perf_counter()
-    results = fetcher.fetch_all(urls, concurrency=concurrency, timeout=timeout, client=client)
-    elapsed = time.perf_counter() - t0
-    if len(results) != requests:
-        raise RuntimeError(f"fetch_all returned {len(results)} results for {requests} URLs")
+    spec.check_choice(variant, VARIANTS, "variant")
     errors: Counter[str] = Counter()
-    for r in results:
-        if r.error is not None:
-            errors[r.error] += 1
-        elif r.status != 200:
-            errors[f"status-{r.status}"] += 1
+    latencies: list[float] = []
+    if variant == "bare":
+        bare = importlib.import_module(f"impls.{model}_impl.bare")
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        statuses = bare.get_all(
+            url, requests=requests, concurrency=concurrency, timeout=timeout, client=client
+        )
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        if sum(statuses.values()) != requests:
+            raise RuntimeError(f"the bare loop answered {statuses} for {requests} requests")
+        errors.update({f"status-{s}": n for s, n in statuses.items() if s != "200"})
+    else:
+        fetcher = importlib.import_module(f"impls.{model}_impl.fetcher")
+        urls = [url] * requests
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        results = fetcher.fetch_all(urls, concurrency=concurrency, timeout=timeout, client=client)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        if len(results) != requests:
+            raise RuntimeError(f"fetch_all returned {len(results)} results for {requests} URLs")
+        for r in results:
+            if r.error is not None:
+                errors[r.error] += 1
+            elif r.status != 200:
+                errors[f"status-{r.status}"] += 1
+        latencies = [r.elapsed_s for r in results]
     return {
+        "variant": variant,
         "requests": requests,
         "elapsed_s": elapsed,
-        "latencies_s": [r.elapsed_s for r in results],
+        "cpu_s": cpu,
+        "latencies_s": latencies,
         "errors": dict(errors),
     }
+
+
+def cpu_us_per_req(rounds: Iterable[dict[str, Any]]) -> float | None:
+    """The client's CPU time per request over rounds, in microseconds."""
+    rounds = list(rounds)
+    n = sum(r["requests"] for r in rounds)
+    return 1e6 * sum(r["cpu_s"] for r in rounds) / n if n else None
 
 
 def error_kinds(rounds: Iterable[dict[str, Any]]) -> dict[str, int]:
