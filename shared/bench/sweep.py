@@ -15,9 +15,10 @@ fetcher only when it runs, inside the process that runs it.
 from __future__ import annotations
 
 import importlib
+import statistics
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from shared import spec
@@ -28,6 +29,15 @@ CONCURRENCY: tuple[int, ...] = (1, 10, 100, 1000)
 DELAYS_MS: tuple[int, ...] = (0, 50)
 #: the points ``--quick`` keeps
 QUICK_CONCURRENCY: tuple[int, ...] = (10, 100)
+
+#: the points (concurrency) where every pair also runs its bare client (variant "bare")
+BARE_CONCURRENCY: tuple[int, ...] = (100,)
+#: fetch_all at less than this fraction of its bare client's rate is a defect of ours
+BARE_AT_LEAST = 0.9
+BELOW_BARE_NOTE = (
+    "fetch_all ran at {fetch_over_bare:.2f} of its bare client's rate ({bare_req_per_s:.0f} "
+    "req/s, in rounds interleaved with these): below 0.9, the fetcher's own cost"
+)
 
 #: per-request timeout: generous, a request that needs it is a failure worth seeing
 TIMEOUT_S = 30.0
@@ -134,6 +144,33 @@ def fetch_round(
         "cpu_s": cpu,
         "latencies_s": latencies,
         "errors": dict(errors),
+    }
+
+
+def cpu_share(rounds: Iterable[dict[str, Any]]) -> float | None:
+    """The client's CPU seconds per wall second over rounds (1.0 = one core)."""
+    rounds = list(rounds)
+    wall = sum(r["elapsed_s"] for r in rounds)
+    return sum(r["cpu_s"] for r in rounds) / wall if wall else None
+
+
+def versus_bare(
+    bare: Sequence[dict[str, Any]], fetched: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """fetch_all against its bare client, from rounds run in pairs (a bare round, then a
+    fetch_all round of as many requests): ``fetch_over_bare`` is the median over pairs of
+    bare seconds / fetch_all seconds (in-worker times), with the pairs' min and max."""
+    n = min(len(bare), len(fetched))
+    if not n:
+        return {"fetch_over_bare": None, "bare_req_per_s": None, "bare_cpu_us_per_req": None}
+    ratios = sorted(b["elapsed_s"] / f["elapsed_s"] for b, f in zip(bare, fetched, strict=False))
+    return {
+        "fetch_over_bare": statistics.median(ratios),
+        "fetch_over_bare_min": ratios[0],
+        "fetch_over_bare_max": ratios[-1],
+        "bare_req_per_s": statistics.median(r["requests"] / r["elapsed_s"] for r in bare[:n]),
+        "bare_cpu_us_per_req": cpu_us_per_req(bare[:n]),
+        "bare_rounds": n,
     }
 
 

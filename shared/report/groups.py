@@ -112,8 +112,8 @@ def groups(results: Results, metric: str | None = None) -> list[Group]:
     out: dict[tuple, Group] = {}
     limits: list[Row] = []
     for r in results.rows:
-        if metric is not None and r.metric != metric:
-            continue
+        if (metric is not None and r.metric != metric) or r.is_bare:
+            continue  # a bare row shows in the fetch table beside its pair, not ranked
         if r.is_limit:
             limits.append(r)
             continue
