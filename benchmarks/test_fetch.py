@@ -163,6 +163,8 @@ def test_fetch(
         too_slow(benchmark, server, pair, concurrency, delay_ms, deadline)
     fail_on_errors(pair, concurrency, delay_ms, plan.probes)
     requests = plan.requests
+    if quick and concurrency not in sizing.QUICK_FULL_CONCURRENCY:
+        notes.append(sizing.QUICK_NOTE.format(budget=plan.budget_s))
     if plan.bounded:
         notes.append(
             f"one timed wave only: {sizing.SMALL_PROBE_REQUESTS} requests ran at "
@@ -260,6 +262,7 @@ def test_fetch(
         client_cpu=client_cpu,
         client_cpu_us_per_req=sweep.cpu_us_per_req(timed.results),
         **versus,
+        quick=quick,
         server_peak_inflight=peak,
         probe_req_per_s=plan.probe_req_per_s,
         steady_req_per_s=plan.steady_req_per_s,
@@ -330,9 +333,15 @@ def test_fetch_bare(
         errors=0,
         loop=pair.kind.loop,
         timeout_s=sweep.TIMEOUT_S,
+        quick=quick,
         note=(
             f"{pair.client} alone ({pair.model} model, impls/{pair.model}_impl/bare.py): no "
             "fetch_all, no deadline, no per-URL result; the same client options and rounds"
+            + (
+                "; " + sizing.QUICK_NOTE.format(budget=fetched.get("round_budget_s"))
+                if quick
+                else ""
+            )
         ),
     )
 
