@@ -77,9 +77,10 @@ def _open_client(plan: fetcher.Plan, url: str) -> Iterator[Get]:
         with httpx.Client(**fetcher.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
-        host_client = HTTPClient.from_url(URL(url), **fetcher.geventhttpclient_options(plan))
+        target = URL(url)
+        host_client = HTTPClient.from_url(target, **fetcher.geventhttpclient_options(plan))
         try:
-            yield partial(_get_geventhttpclient, host_client)
+            yield partial(_get_geventhttpclient, host_client, target.request_uri)
         finally:
             host_client.close()
 
@@ -88,8 +89,8 @@ def _get_httpx(session: httpx.Client, url: str) -> int:
     return session.get(url).status_code  # the patched socket yields to the hub meanwhile
 
 
-def _get_geventhttpclient(host_client: HTTPClient, url: str) -> int:
-    with host_client.get(URL(url).request_uri) as response:  # yields until the head arrives
+def _get_geventhttpclient(host_client: HTTPClient, request_uri: str, url: str) -> int:
+    with host_client.get(request_uri) as response:  # yields until the head arrives
         response.read()  # yields until the whole body arrives
         return response.status_code
 
