@@ -44,8 +44,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 #: pytest-benchmark groups whose seconds per round are not the figure: a fetch round's size
 #: depends on the pair (rounds are sized by time) and wrk runs for a fixed time, so ranking
-#: them by seconds contradicts their req/s; a heartbeat round is the run around the figure
-NOT_ROUND_TIME_GROUPS = ("fetch ", "cpu heartbeat")
+#: them by seconds contradicts their req/s; a heartbeat round is the run around the figure;
+#: a switching row's figure comes from its group's round-robin rounds, not its own
+NOT_ROUND_TIME_GROUPS = ("fetch ", "cpu heartbeat", "switch_ns", "yield_ns", "spawn_join_us")
 
 
 @pytest.hookimpl(wrapper=True)
