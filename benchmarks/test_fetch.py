@@ -8,6 +8,11 @@ One pytest-benchmark group per point (``fetch delay=50ms concurrency=100``); the
 the end of the run (``shared.report.terminal``) prints, per point, req/s, efficiency, latency
 and the server's CPU share side by side.
 
+``test_fetch_bare`` runs each pair's client alone at the c=100 points (``impls/<model>_impl/
+bare.py``, ``variant="bare"``), right after the pair's row, and the pair's own rounds each
+follow a bare round: ``fetch_over_bare`` (under 0.9 is our fetcher's cost, noted on the row).
+Every row carries the client's CPU time per request (``client_cpu_us_per_req``).
+
 ``test_wrk`` measures the same points with wrk (C, epoll) first: the most this server gives
 on this machine, so each pair's rate also reads as a fraction of it (``of_wrk``). wrk and the
 server share the machine's cores, as every client does.
@@ -132,13 +137,7 @@ def test_fetch(
     skip_unless_in_run(quick, concurrency)
     benchmark.group = sweep.group(concurrency, delay_ms)
     worker = workers.get(pair.kind)
-    args = {
-        "model": pair.model,
-        "url": sweep.delay_url(server.url, delay_ms),
-        "concurrency": concurrency,
-        "timeout": sweep.TIMEOUT_S,
-        "client": pair.client,
-    }
+    args = round_args(pair, server, concurrency, delay_ms)
     deadline = QUICK_PROBE_DEADLINE_S if quick else sizing.PROBE_DEADLINE_S
     notes = []
 
@@ -295,11 +294,7 @@ def test_fetch_bare(
         pytest.skip(f"{pair.id}: no fetch_all rounds at this point to run the bare loop beside")
     worker = workers.get(pair.kind)
     kwargs = {
-        "model": pair.model,
-        "url": sweep.delay_url(server.url, delay_ms),
-        "concurrency": concurrency,
-        "timeout": sweep.TIMEOUT_S,
-        "client": pair.client,
+        **round_args(pair, server, concurrency, delay_ms),
         "requests": fetched["requests"],
         "variant": "bare",
     }
@@ -344,6 +339,19 @@ def test_fetch_bare(
             )
         ),
     )
+
+
+def round_args(
+    pair: spec.Pair, server: ServerProcess, concurrency: int, delay_ms: int
+) -> dict[str, Any]:
+    """``sweep.fetch_round``'s arguments for a pair at a point, but for the round's size."""
+    return {
+        "model": pair.model,
+        "url": sweep.delay_url(server.url, delay_ms),
+        "concurrency": concurrency,
+        "timeout": sweep.TIMEOUT_S,
+        "client": pair.client,
+    }
 
 
 def row_fields(pair: spec.Pair, concurrency: int, delay_ms: int) -> dict[str, Any]:
