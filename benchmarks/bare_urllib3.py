@@ -7,11 +7,13 @@ ours). One thread in a loop gives urllib3's own CPU per request; ``--threads`` t
 
     python benchmarks/bare_urllib3.py                      # 1 and 100 threads, /delay/0 and /50
 
-Sample run (2 shared cores)::
+The shape of a run (N, C and U stand for figures: the rate, the client's share of one core,
+its CPU per request). Measured figures, and what they mean for the thread rows of the fetch
+sweep, are in the README's Results::
 
     threads   delay  requests    req/s  client cpu  cpu us/req
-          1       0      2000    1,159        0.76         656
-        100      50      2000    1,317        1.01         769
+          1       0      2000        N           C           U
+        100      50      2000        N           C           U
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """The switching figures again, without the harness: a cross-check of benchmarks/test_switching.py.
 
-Each model runs in a fresh ``python -c`` process of its own (gevent patches first, as its worker
-does, and never shares a process with the others), measures the same primitives with plain
-``time.perf_counter`` loops written here independently of ``impls/``, and prints JSON. Same
-sizes and rounds as the benchmarks (``shared.scenarios.switching``): a warm-up round, then the
-median
-of the timed rounds divided by the operations in a round. The raw switches carry a value that
-grows by one per round trip, as in the benchmarks (it proves the switches happened; at
-~50 ns a transfer, that addition is part of the figure on both sides). RSS: every round in a
-new process, 100 warm tasks parked first, as in the benchmarks.
+Each worker kind runs in a fresh process of its own, ``python -m
+benchmarks.standalone.switching_<model>`` (gevent's patches first, as its worker does, and
+never shares a process with the others), measures the same primitives with plain
+``time.perf_counter`` loops written there independently of ``impls/``, and prints JSON. Same
+sizes and rounds as the benchmarks (``shared.scenarios.switching``): a warm-up round, then
+the median of the timed rounds divided by the operations in a round. The raw switches carry
+a value that grows by one per round trip, as in the benchmarks (it proves the switches
+happened; at ~50 ns a transfer, that addition is part of the figure on both sides). RSS:
+every round in a new process, 100 warm tasks parked first, as in the benchmarks.
 
 Run from the repository root::
 
@@ -43,270 +43,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.scenarios import switching  # noqa: E402 - sizes only: the measuring code is below
-
-# --- the code each fresh process runs --------------------------------------------------------
-
-_COMMON = """
-import gc, json, statistics, sys, time
-import psutil
-ARGS = json.loads(sys.argv[1])
-clock = time.perf_counter
-
-def timed(ops, scale, fn, *args, rounds):
-    fn(*args)  # warm-up round; then median and fastest of the timed rounds, per operation
-    times = []
-    for _ in range(rounds):
-        t0 = clock(); fn(*args); times.append(clock() - t0)
-    return {"value": statistics.median(times) / ops * scale, "best": min(times) / ops * scale}
-
-def rss():
-    gc.collect()
-    return psutil.Process().memory_info().rss
-"""
-
-GEVENT = (
-    """
-from gevent import monkey; monkey.patch_all()
-"""
-    + _COMMON
-    + """
-import gevent, greenlet
-from gevent.event import Event
-
-def switch(n):
-    a, b = Event(), Event()
-    def ping():
-        for _ in range(n // 2):
-            b.set(); a.wait(); a.clear()
-    def pong():
-        for _ in range(n // 2):
-            b.wait(); b.clear(); a.set()
-    gevent.joinall([gevent.spawn(ping), gevent.spawn(pong)])
-
-def yields(n):
-    def player():
-        for _ in range(n // 2):
-            gevent.sleep(0)
-    gevent.joinall([gevent.spawn(player), gevent.spawn(player)])
-
-def raw(kind, n):
-    def echo(x):
-        main = greenlet.getcurrent().parent
-        while True:
-            x = main.switch(x + 1)
-    g = greenlet.greenlet(echo)
-    x = 0
-    for _ in range(n // 2):
-        x = g.switch(x)
-    assert x == n // 2
-
-def spawn(n, repeat, variant):
-    def noop():
-        pass
-    for _ in range(repeat):
-        gevent.joinall([gevent.spawn(noop) for _ in range(n)])
-
-def parked(n):
-    gate = Event()
-    def park(count):
-        box = [0]; done = Event()
-        def task():
-            box[0] += 1
-            if box[0] == count:
-                done.set()
-            gate.wait()
-        gs = [gevent.spawn(task) for _ in range(count)]
-        done.wait()
-        return gs
-    gs = park(100); before = rss(); gs += park(n); after = rss()
-    gate.set(); gevent.joinall(gs)
-    return (after - before) / n / 1024
-"""
-)
-
-ASYNCIO = (
-    _COMMON
-    + """
-import asyncio, types
-LOOP = ARGS.get("loop", "asyncio")
-if LOOP == "uvloop":
-    import uvloop
-    factory = uvloop.new_event_loop
-else:
-    factory = asyncio.new_event_loop
-
-def run(coro):
-    with asyncio.Runner(loop_factory=factory) as r:
-        return r.run(coro)
-
-def switch(n):
-    async def main():
-        a, b = asyncio.Event(), asyncio.Event()
-        async def ping():
-            for _ in range(n // 2):
-                b.set(); await a.wait(); a.clear()
-        async def pong():
-            for _ in range(n // 2):
-                await b.wait(); b.clear(); a.set()
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(ping()); tg.create_task(pong())
-    run(main())
-
-def yields(n):
-    async def main():
-        async def player():
-            for _ in range(n // 2):
-                await asyncio.sleep(0)
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(player()); tg.create_task(player())
-    run(main())
-
-@types.coroutine
-def suspend(x):
-    return (yield x)
-
-async def echo():
-    x = await suspend(0)
-    while True:
-        x = await suspend(x + 1)
-
-def gen():
-    x = 0
-    while True:
-        x += 1
-        yield x
-
-def raw(kind, n):
-    x = 0
-    if kind == "coroutine-send":
-        c = echo(); c.send(None)
-        for _ in range(n // 2):
-            x = c.send(x)
-    else:
-        g = gen()
-        for _ in range(n // 2):
-            x = next(g)
-    assert x == n // 2
-
-def spawn(n, repeat, variant):
-    async def noop():
-        pass
-    async def main():
-        for _ in range(repeat):
-            async with asyncio.TaskGroup() as tg:
-                for _ in range(n):
-                    tg.create_task(noop())
-    run(main())
-
-def parked(n):
-    async def main():
-        gate = asyncio.Event()
-        async def park(count):
-            box = [0]; done = asyncio.Event()
-            async def task():
-                box[0] += 1
-                if box[0] == count:
-                    done.set()
-                await gate.wait()
-            ts = [asyncio.create_task(task()) for _ in range(count)]
-            await done.wait()
-            return ts
-        ts = await park(100); before = rss(); ts += await park(n); after = rss()
-        gate.set(); await asyncio.gather(*ts)
-        return (after - before) / n / 1024
-    return run(main())
-"""
-)
-
-THREAD = (
-    _COMMON
-    + """
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-def switch(n):
-    a, b = threading.Event(), threading.Event()
-    def ping():
-        for _ in range(n // 2):
-            b.set(); a.wait(); a.clear()
-    def pong():
-        for _ in range(n // 2):
-            b.wait(); b.clear(); a.set()
-    ts = [threading.Thread(target=ping), threading.Thread(target=pong)]
-    for t in ts: t.start()
-    for t in ts: t.join()
-
-def yields(n):
-    def player():
-        for _ in range(n // 2):
-            time.sleep(0)
-    ts = [threading.Thread(target=player) for _ in range(2)]
-    for t in ts: t.start()
-    for t in ts: t.join()
-
-def spawn(n, repeat, variant):
-    def noop():
-        pass
-    for _ in range(repeat):
-        if variant == "thread":
-            ts = [threading.Thread(target=noop) for _ in range(n)]
-            for t in ts: t.start()
-            for t in ts: t.join()
-        else:
-            with ThreadPoolExecutor(max_workers=ARGS["pool_workers"]) as pool:
-                for f in [pool.submit(noop) for _ in range(n)]:
-                    f.result()
-
-def parked(n):
-    gate = threading.Event()
-    def park(count):
-        arrived = []; done = threading.Event()
-        def task():
-            arrived.append(1)
-            if len(arrived) >= count:
-                done.set()
-            gate.wait()
-        ts = [threading.Thread(target=task) for _ in range(count)]
-        for t in ts: t.start()
-        done.wait()
-        return ts
-    ts = park(100); before = rss(); ts += park(n); after = rss()
-    gate.set()
-    for t in ts: t.join()
-    return (after - before) / n / 1024
-"""
-)
-
-_MAIN = """
-out = {}
-for job in ARGS["jobs"]:
-    metric, n, rounds = job["metric"], job["n"], job["rounds"]
-    if metric == "switch_ns":
-        out[job["key"]] = timed(n, 1e9, switch, n, rounds=rounds)
-    elif metric == "yield_ns":
-        out[job["key"]] = timed(n, 1e9, yields, n, rounds=rounds)
-    elif metric == "raw_switch_ns":
-        out[job["key"]] = timed(n, 1e9, raw, job["kind"], n, rounds=rounds)
-    elif metric == "spawn_join_us":
-        ops = n * job["repeat"]
-        out[job["key"]] = timed(ops, 1e6, spawn, n, job["repeat"], job["kind"], rounds=rounds)
-    elif metric == "rss_kib_per_task":
-        out[job["key"]] = {"value": parked(n), "best": None}
-print(json.dumps(out))
-"""
-
-CODE = {"gevent": GEVENT + _MAIN, "asyncio": ASYNCIO + _MAIN, "thread": THREAD + _MAIN}
+from shared import spec  # noqa: E402
+from shared.scenarios import switching  # noqa: E402 - sizes only: benchmarks/standalone/ measures
 
 # --- what to measure (the benchmarks' sizes, rounds and labels) --------------------------------
-
-# (model, loop, variant label) as in benchmarks/test_switching.py
-EVENT_RUNS = [
-    ("gevent", None, "patched"),
-    ("asyncio", None, "asyncio"),
-    ("asyncio", "uvloop", "uvloop"),
-    ("thread", None, "threads"),
-]
 
 
 def key(metric: str, n: int, model: str, variant: str) -> str:
@@ -318,66 +58,70 @@ def _job(metric: str, n: int, rounds: int, model: str, variant: str, **more: Any
     return {"metric": metric, "n": n, "rounds": rounds, "key": label, **more}
 
 
-def plan(quick: bool, only: str = "") -> dict[tuple[str, str | None], list[dict[str, Any]]]:
-    """The timed jobs of each (model, loop) process (those whose key contains ``only``)."""
+def plan(quick: bool, only: str = "") -> dict[spec.WorkerKind, list[dict[str, Any]]]:
+    """The timed jobs of each worker kind's process (those whose key contains ``only``),
+    labelled as ``benchmarks/test_switching.py`` records them."""
     rounds = switching.rounds(switching.ROUNDS, quick)
     spawn_rounds = switching.rounds(switching.SPAWN_ROUNDS, quick)
     handoffs = switching.HANDOFFS
     raw_n = switching.RAW_SWITCHES
-    jobs: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
-    for model, loop, variant in EVENT_RUNS:
-        todo = jobs.setdefault((model, loop), [])
+    jobs: dict[spec.WorkerKind, list[dict[str, Any]]] = {}
+    for kind in spec.RUNNERS:
+        model, variant, facts = kind.model, kind.variant, kind.facts
+        todo = jobs.setdefault(kind, [])
         todo.append(_job("switch_ns", handoffs, rounds, model, variant))
-        yield_variant = "time-sleep-0" if model == "thread" else variant
-        todo.append(_job("yield_ns", handoffs, rounds, model, yield_variant))
-        for kind in switching.RAW_KINDS[model] if loop is None else ():
-            todo.append(_job("raw_switch_ns", raw_n, rounds, model, kind, kind=kind))
+        todo.append(_job("yield_ns", handoffs, rounds, model, facts.yield_variant or variant))
+        for raw in facts.raw_kinds if kind in spec.DEFAULT_KINDS else ():
+            todo.append(_job("raw_switch_ns", raw_n, rounds, model, raw, kind=raw))
         for n in switching.SPAWN_SIZES:
             if quick and n > switching.QUICK_MAX_N:
                 continue
-            for mech in switching.SPAWN_VARIANTS[model]:
-                label = "thread-pool" if mech == "thread-pool" else variant
+            for mech in facts.spawn_variants:
+                label = variant if mech == facts.spawn_variants[0] else mech
                 repeat = switching.repeat_for(n)
                 todo.append(
                     _job("spawn_join_us", n, spawn_rounds, model, label, kind=mech, repeat=repeat)
                 )
-    return {proc: [j for j in todo if only in j["key"]] for proc, todo in jobs.items()}
+    return {kind: [j for j in todo if only in j["key"]] for kind, todo in jobs.items()}
 
 
 Figures = dict[str, float | None]  # {"value": median-based, "best": fastest round}
 
 
-def run_process(model: str, args: dict[str, Any]) -> dict[str, Figures]:
-    cmd = [sys.executable, "-c", CODE[model], json.dumps(args)]
+def child_args(kind: spec.WorkerKind, jobs: list[dict[str, Any]]) -> list[str]:
+    """``python`` arguments of the fresh process that measures ``jobs`` for a worker kind."""
+    settings = {"jobs": jobs, "loop": kind.loop, "pool_workers": switching.POOL_WORKERS}
+    return ["-m", f"benchmarks.standalone.switching_{kind.model}", json.dumps(settings)]
+
+
+def run_process(kind: spec.WorkerKind, jobs: list[dict[str, Any]]) -> dict[str, Figures]:
+    cmd = [sys.executable, *child_args(kind, jobs)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def measure(quick: bool, only: str = "") -> dict[str, Figures]:
     results: dict[str, Figures] = {}
-    for (model, loop), jobs in plan(quick, only).items():
+    for kind, jobs in plan(quick, only).items():
         if not jobs:
             continue
-        args: dict[str, Any] = {"jobs": jobs, "pool_workers": switching.POOL_WORKERS}
-        if loop:
-            args["loop"] = loop
         t0 = time.perf_counter()
-        results.update(run_process(model, args))
-        label = f"{model}/{loop}" if loop else model
+        results.update(run_process(kind, jobs))
+        label = kind.id.replace("-", "/")
         print(f"  {label}: {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     for n in switching.RSS_SIZES:
         if quick and n > switching.QUICK_MAX_N:
             continue
-        for model, _, variant in [r for r in EVENT_RUNS if r[1] is None]:
-            k = key("rss_kib_per_task", n, model, variant)
+        for kind in spec.DEFAULT_KINDS:
+            k = key("rss_kib_per_task", n, kind.model, kind.variant)
             if only not in k:
                 continue
-            if model == "thread" and n + switching.WARM_TASKS > switching.MAX_THREADS:
+            if kind.model == "thread" and n + switching.WARM_TASKS > switching.MAX_THREADS:
                 results[k] = {"value": None, "best": None}  # over the thread cap: not attempted
                 continue
             job = {"metric": "rss_kib_per_task", "n": n, "rounds": 1, "key": k}
             rounds = switching.rounds(switching.RSS_ROUNDS[n], quick)
-            figures = [run_process(model, {"jobs": [job]})[k]["value"] for _ in range(rounds)]
+            figures = [run_process(kind, [job])[k]["value"] for _ in range(rounds)]
             results[k] = {"value": statistics.median(figures), "best": None}
     return results
 
@@ -401,10 +145,10 @@ def paired(quick: bool, pairs: int, only: str = "") -> None:
 
     print(f"{'figure (median round / ops)':<48} {'harness':>9} {'standalone':>10} {'ratio':>6}"
           f" {'min':>5} {'max':>5}")  # fmt: skip
-    for (model, loop), jobs in plan(quick, only).items():
+    for kind, jobs in plan(quick, only).items():
         if not jobs:
             continue
-        with ModelWorker(model, loop=loop) as w:
+        with ModelWorker(kind.model, **kind.options) as w:
             for job in jobs:
                 fn, kwargs, ops, scale = _harness_call(job)
                 harness, alone = [], []
@@ -416,8 +160,7 @@ def paired(quick: bool, pairs: int, only: str = "") -> None:
                         w.call(fn, **kwargs)
                         times.append(time.perf_counter() - t0)
                     harness.append(statistics.median(times) / ops * scale)
-                    args = {"jobs": [job], "pool_workers": switching.POOL_WORKERS, "loop": loop}
-                    alone.append(run_process(model, args)[job["key"]]["value"])
+                    alone.append(run_process(kind, [job])[job["key"]]["value"])
                 ratios = [h / a for h, a in zip(harness, alone, strict=True)]
                 print(
                     f"{job['key']:<48} {_fmt(statistics.median(harness)):>9}"

@@ -1,8 +1,8 @@
-"""eat/play wall time per model and lesson: the seed's 2 s (concurrent) vs 3 s (blocked).
+"""eat/play wall time per model and lesson: the tutorial's 2 s (concurrent) vs 3 s (blocked).
 
 Each round is one ``eat_play.run(variant, scale)`` call inside a worker started the way the
-variant needs (patched or not, which loop: ``shared.spec.lesson_kind``). ``value`` is
-the round's wall time at the given ``scale``; the seed's seconds are ``value / scale``. The
+variant needs (patched or not, which loop: ``shared.spec.lesson_kind``). ``value`` is the
+round's wall time at the given ``scale``; the tutorial's seconds are ``value / scale``. The
 report reads these against ``thread/serial`` to give the verdicts "2 s, not 3 s", "greenlet
 does not switch on I/O" and "unpatched time.sleep blocks gevent".
 """
@@ -48,5 +48,5 @@ def test_eat_play_wall(
         unit="s",
         timed=timed,
         scale=scale,
-        seed_seconds=None if timed.median_s is None else timed.median_s / scale,
+        tutorial_seconds=None if timed.median_s is None else timed.median_s / scale,
     )

@@ -7,11 +7,15 @@ Every command that runs model code runs it in that model's own worker process
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
 from shared import spec
 from shared.scenarios import eat_play
+
+#: a behaviour demo runs in well under 30 s; past this the worker is killed
+BEHAVIOUR_DEADLINE_S = 60.0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -60,85 +64,37 @@ def _cmd_demo_eat_play(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_fetch(args: argparse.Namespace) -> int:
-    import json
+def _cmd_demo_behaviour(args: argparse.Namespace) -> int:
+    from shared.harness.worker import ModelWorker, RemoteError, WorkerError
+    from shared.scenarios import probe
 
-    from shared.harness.worker import ModelWorker, RemoteError
-    from shared.scenarios import fetcher
+    b = spec.BEHAVIOUR[args.demo]
+    if args.loop is not None and args.model != "asyncio":
+        args.parser.error(f"--loop applies to --model asyncio only, not {args.model}")
+    kind = spec.kind_for(args.model, loop=args.loop)
+    with contextlib.ExitStack() as stack:
+        kwargs = {}
+        if b.needs_server:
+            from shared.harness.server import ServerProcess
 
-    try:
-        urls = _fetch_urls(args)
-    except ValueError as e:
-        print(f"switchbench fetch: error: {e}", file=sys.stderr)
-        return 2
-    c = args.concurrency
-    options = {"concurrency": c, "timeout": args.timeout, "client": args.client}
-    options["max_bytes"] = args.max_bytes
-    # On a terminal, fetch in chunks to show progress: each chunk is one fetch_all (a fresh
-    # client, and the pool drains at its end), so the results are the same, the rate lower.
-    chunk = max(1000, 20 * c)
-    if not (sys.stderr.isatty() and len(urls) > 2 * chunk):
-        chunk = max(len(urls), 1)
-    results: list[spec.FetchResult] = []
-    wall_s = 0.0
-    if urls:
-        with ModelWorker(args.model, loop=args.loop) as worker:
-            worker.call("fetcher.fetch_all", urls=[], **options)  # imports: not part of the rate
-            for start in range(0, len(urls), chunk):
-                part = urls[start : start + chunk]
-                # every wave of `c` requests ends within its timeout; the rest is headroom
-                deadline_s = -(-len(part) // c) * (args.timeout + 1.0) + 60.0
-                try:
-                    reply = worker.request(
-                        "fetcher.fetch_all", {"urls": part, **options}, deadline_s=deadline_s
-                    )
-                except RemoteError as e:
-                    print(
-                        f"switchbench fetch: {e.remote_type}: {e.remote_message}", file=sys.stderr
-                    )
-                    return 1
-                print("".join(json.dumps(r.to_dict()) + "\n" for r in reply.value), end="")
-                sys.stdout.flush()
-                results += reply.value
-                wall_s += reply.elapsed_s
-                if chunk < len(urls):
-                    print(f"\r{len(results)}/{len(urls)} URLs", end="", file=sys.stderr, flush=True)
-        if chunk < len(urls):
-            print(file=sys.stderr)
-    loop = f" on {args.loop}" if args.loop else ""
-    print(
-        f"switchbench fetch: {args.model}{loop}/{args.client} -c {c} --timeout {args.timeout:g}: "
-        f"{fetcher.summarize(results, wall_s).line()}",
-        file=sys.stderr,
-    )
+            kwargs["url"] = stack.enter_context(ServerProcess()).url
+        worker = stack.enter_context(ModelWorker(kind.model, **kind.options))
+        try:
+            reply = worker.request(b.run_fn, kwargs, deadline_s=BEHAVIOUR_DEADLINE_S)
+        except (RemoteError, WorkerError) as e:
+            reason = f"{e.remote_type}: {e.remote_message}" if isinstance(e, RemoteError) else e
+            print(f"switchbench demo {b.name}: {reason}", file=sys.stderr)
+            return 1
+    sys.stdout.write(reply.stdout)
+    if args.json:
+        print(probe.json_line(reply.value, scenario=b.name, kind=kind.id))
     return 0
 
 
-def _fetch_urls(args: argparse.Namespace) -> list[str]:
-    """Check the fetch arguments and return the URLs; ``ValueError`` with a one-line reason."""
-    spec.check_fetch_args(args.model, args.client, args.concurrency, args.timeout, args.max_bytes)
-    if args.loop is not None:
-        spec.check_loop(args.loop)
-        if args.model != "asyncio":
-            raise ValueError(f"--loop applies to --model asyncio only, not {args.model}")
-    if args.urls and args.urls_file is not None:
-        raise ValueError("give URLs or --urls-file, not both")
-    if not args.urls and args.urls_file is None:
-        raise ValueError("give URLs or --urls-file")
-    if args.urls_file is None:
-        return list(args.urls)
-    try:
-        if args.urls_file == "-":
-            text = sys.stdin.read()
-        else:
-            with open(args.urls_file, encoding="utf-8") as f:
-                text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ValueError(f"cannot read --urls-file {args.urls_file}: {reason}") from None
-    # one URL a line; blank lines and # comments skipped
-    lines = (line.strip() for line in text.splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from shared import cli_fetch
+
+    return cli_fetch.run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,16 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser(
         "demo",
-        help="run one of the seed's demos in a model's worker",
-        description="Run one of the seed's demos in a model's own worker process.",
+        help="run a demo in a model's worker: the tutorial's eat-play, or a behaviour scenario",
+        description=(
+            "Run a demo in a model's own worker process: the tutorial's eat-play "
+            "(docs/tutorial.md), or one of the behaviour scenarios (what happens when things go "
+            "wrong)."
+        ),
     )
     demos = demo.add_subparsers(dest="demo", required=True, metavar="DEMO")
     eat_play_parser = demos.add_parser(
         "eat-play",
         help="eat blocks 2 s, play 1 s: concurrently 2 s, one after the other 3 s",
         description=(
-            "The seed's eat/play demo: prints its lines, then `total N.NN s` (measured in the "
-            "worker, start-up excluded). Output appears when the run ends."
+            "The tutorial's eat/play demo: prints its lines, then `total N.NN s` (measured in "
+            "the worker, start-up excluded). Output appears when the run ends."
         ),
     )
     eat_play_parser.add_argument("--model", required=True, choices=spec.MODELS)
@@ -185,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="multiply the seconds, e.g. 0.1 for a quick run (default 1)",
     )
     eat_play_parser.set_defaults(func=_cmd_demo_eat_play, parser=eat_play_parser)
+    for b in spec.BEHAVIOURS:
+        behaviour = demos.add_parser(
+            b.name,
+            help=b.summary,
+            description=(
+                f"{b.summary[0].upper()}{b.summary[1:]}. Runs in the model's own worker and "
+                "prints a readable run"
+                + (" (starts a test server for it)" if b.needs_server else "")
+                + "; --json ends it with the result as one JSON line."
+            ),
+        )
+        behaviour.add_argument("--model", required=True, choices=spec.MODELS)
+        behaviour.add_argument("--loop", choices=spec.LOOPS, help="asyncio only: the event loop")
+        behaviour.add_argument(
+            "--json", action="store_true", help="end with the result as one JSON line"
+        )
+        behaviour.set_defaults(func=_cmd_demo_behaviour, parser=behaviour)
 
     rep = sub.add_parser(
         "report",
@@ -207,10 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch",
         help="fetch URLs concurrently with one model and client",
         description=(
-            "Fetch URLs in the model's own worker process: one JSON line per URL on stdout, "
-            "in input order (url, status, nbytes, elapsed_s, error), and a summary on stderr "
-            "(counts by error kind, req/s with the worker's start excluded). Per-URL errors "
-            "are results, not failures: the exit code is 0 when the run completed."
+            "Fetch URLs in the model's own worker process(es): one JSON line per URL on "
+            "stdout (url, status, nbytes, elapsed_s, error), in input order, each written as "
+            "soon as it and every one before it are done; progress (after a second) and a "
+            "summary on stderr (counts by error kind, req/s with the workers' start excluded). "
+            "The URLs are read lazily and memory stays bounded however many there are. "
+            "Per-URL errors are results, not failures: exit 0 when the run completed, 1 when "
+            "a worker failed, 2 for bad arguments. Ctrl-C or SIGTERM keeps what is done (the "
+            'results still out of order are marked "out_of_order": true) and exits 130/143; '
+            "a second one stops at once."
         ),
     )
     fetch.add_argument("urls", nargs="*", metavar="URL", help="URLs to fetch")
@@ -238,6 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a longer body is a too-large error ({spec.MAX_BODY_BYTES})",
     )
     fetch.add_argument("--loop", help=f"asyncio only: {', '.join(spec.LOOPS)}")
+    fetch.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="P",
+        help="spread the run over P worker processes of the model, the concurrency split "
+        "between them (1)",
+    )
+    fetch.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress on stderr, only the summary"
+    )
     fetch.set_defaults(func=_cmd_fetch)
     return parser
 

@@ -1,8 +1,13 @@
-"""The contract every model implements: names, constants, result types, argument checks.
+"""The contract every model implements: names, the registry, result types, argument checks.
+
+The registry says once what the models are and how their workers start (:data:`MODELS`,
+:data:`MODEL_FACTS`, :data:`WORKER_KINDS`, :data:`PAIRS`): every test, benchmark and report
+reads it, none writes the list out again.
 
 Everything here is model-free: no I/O, no scheduling. The model packages under ``impls/``
-import from this module so that parsing, validation and result types exist exactly once
-(STYLE.md, principle 2). Nothing here imports gevent, asyncio or threading.
+import from this module so that parsing, validation and result types exist exactly once, and
+a model's files hold only its scheduling and I/O (docs/design.md). Nothing here imports
+gevent, asyncio or threading.
 """
 
 from __future__ import annotations
@@ -206,7 +211,7 @@ def pairs(kinds: tuple[WorkerKind, ...] = RUNNERS) -> tuple[Pair, ...]:
 #: every model x client, plus asyncio on uvloop with both its clients
 PAIRS: tuple[Pair, ...] = pairs()
 
-# --- eat/play (the seed's demo) -----------------------------------------------------------
+# --- eat/play (the tutorial's demo: docs/tutorial.md) -------------------------------------
 
 EAT_NAME = "egon"
 EAT_SECONDS = 2.0
@@ -254,6 +259,127 @@ class FetchResult:
 #: dataclasses that may cross the worker channel (see shared.harness.worker)
 WIRE_TYPES: dict[str, type] = {"FetchResult": FetchResult}
 
+# --- behaviour scenarios: what happens when things go wrong ------------------------------------
+
+#: a result field's JSON type: ``bool``, ``int``, ``float``, ``str``, ``None`` (null), a tuple
+#: of those (any of them), or a dict of nested fields
+Fields = dict[str, Any]
+
+_MS_OR_NULL = (float, None)
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One behaviour scenario: ``switchbench demo NAME``, ``impls/<model>_impl/MODULE.py``."""
+
+    name: str
+    #: the file name (without ``.py``) in ``shared/scenarios/`` and in every model package
+    module: str
+    summary: str
+    #: runs against the test server (its ``run`` takes ``url``)
+    needs_server: bool
+    #: the fields every result carries (more are fine), the JSON contract of ``--json``
+    fields: Fields
+    #: the figure a benchmark row's ``value`` is: a field, dotted into nested ones
+    headline: str
+    unit: str
+
+    @property
+    def run_fn(self) -> str:
+        """The worker function that runs it: ``"cancel.run"``."""
+        return f"{self.module}.run"
+
+
+BEHAVIOURS: tuple[Behaviour, ...] = (
+    Behaviour(
+        "cancel",
+        "cancel",
+        "cancel a task 100 ms in: in a Python-level wait, and in a C call nothing can interrupt",
+        needs_server=True,
+        fields={
+            "python_wait": {
+                "stopped": bool,
+                "cancel_at_ms": float,
+                "stopped_at_ms": _MS_OR_NULL,
+                "cleanup_ran": bool,
+            },
+            "c_block": {
+                "stopped": bool,
+                "block_ms": float,
+                "cancel_at_ms": float,
+                "stopped_at_ms": _MS_OR_NULL,
+                "cleanup_ran": bool,
+            },
+        },
+        headline="c_block.stopped_at_ms",
+        unit="ms",
+    ),
+    Behaviour(
+        "blocking",
+        "blocking",
+        "a C call holds one task for 200 ms: the sibling's lag, and what the runtime's own "
+        "detector reports",
+        needs_server=False,
+        fields={"block_ms": float, "sibling_lag_ms": float, "detected": bool, "named": (str, None)},
+        headline="sibling_lag_ms",
+        unit="ms",
+    ),
+    Behaviour(
+        "failure",
+        "failure",
+        "one of ten tasks raises at 100 ms: the caller, the siblings, what is left running",
+        needs_server=False,
+        fields={
+            "raised_to_caller": bool,
+            "siblings_cancelled": int,
+            "sibling_steps_after_failure": int,
+            "left_running": int,
+        },
+        headline="sibling_steps_after_failure",
+        unit="steps",
+    ),
+    Behaviour(
+        "shared-state",
+        "shared_state",
+        "read-modify-write of one counter by many tasks: lost updates with and without locks",
+        needs_server=False,
+        fields={
+            "tasks": int,
+            "increments": int,
+            "no_switch": {"lost": int},
+            "switch_inside": {"lost": int},
+            "locked": {"lost": int},
+        },
+        headline="switch_inside.lost",
+        unit="lost updates",
+    ),
+    Behaviour(
+        "c-block",
+        "c_block",
+        "ten C calls of 50 ms: with the model's plain concurrency, then offloaded its way",
+        needs_server=False,
+        fields={
+            "calls": int,
+            "call_ms": float,
+            "serial_ms": float,
+            "blocked_wall_ms": float,
+            "offloaded_wall_ms": float,
+        },
+        headline="blocked_wall_ms",
+        unit="ms",
+    ),
+    Behaviour(
+        "context",
+        "context",
+        "100 concurrent requests keep a request id in a context variable across an I/O wait",
+        needs_server=True,
+        fields={"requests": int, "crosstalk": int, "offload_sees_context": bool},
+        headline="crosstalk",
+        unit="mismatches",
+    ),
+)
+BEHAVIOUR: dict[str, Behaviour] = {b.name: b for b in BEHAVIOURS}
+
 
 # --- validation -----------------------------------------------------------------------------
 
@@ -284,6 +410,10 @@ def check_client(model: str, client: str) -> str:
 
 def check_loop(loop: str) -> str:
     return check_choice(loop, LOOPS, "loop")
+
+
+def check_behaviour(name: str) -> Behaviour:
+    return BEHAVIOUR[check_choice(name, tuple(BEHAVIOUR), "scenario")]
 
 
 def check_scale(scale: float) -> float:

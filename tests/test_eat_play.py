@@ -1,15 +1,14 @@
-"""The seed's eat/play demo, every model and variant: order, timing, scripts, command line.
+"""The tutorial's eat/play demo, every model and variant: order, timing, scripts, command line.
 
 Every run goes through a worker (or a subprocess): the pytest process never imports model
-code. The expected orders are written out here, from the seed, not taken from the code under
-test.
+code. The expected orders are written out here, from the tutorial (docs/tutorial.md), not
+taken from the code under test.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from dataclasses import dataclass
 import pytest
 
 from shared import spec
-from shared.harness import proc
 from shared.harness.fixtures import Workers
 from shared.harness.worker import NOOP, RemoteError
 from shared.spec import EAT_SECONDS, MODELS, PLAY_SECONDS, VARIANTS
+from tests.helpers import run_python
 
 #: big enough that the ratios below stay far from noise on a busy 2-core machine
 SCALE = 0.3
@@ -72,7 +71,7 @@ def test_every_variant_is_covered() -> None:
 
 
 def _split(stdout: str) -> tuple[list[str], float]:
-    """The seed's lines and the total from a run's output."""
+    """The tutorial's lines and the total from a run's output."""
     *lines, last = stdout.splitlines()
     m = TOTAL.fullmatch(last)
     assert m, f"last line is not `total N.NN s`: {last!r}"
@@ -303,15 +302,8 @@ def test_shared_eat_play_can_be_imported_before_the_patch() -> None:
         "import sys, shared.scenarios.eat_play; "
         "print(sorted({'socket', 'ssl', 'threading'} & set(sys.modules)))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=proc.ROOT,
-        env=proc.child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_python(["-c", code])
+    assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
 
@@ -325,14 +317,7 @@ def _script_args(model: str, variant: str | None) -> list[str]:
 
 
 def _script(model: str, variant: str | None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *_script_args(model, variant)],
-        cwd=proc.ROOT,
-        env=proc.child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python(_script_args(model, variant))
 
 
 @pytest.fixture(scope="module")
@@ -359,14 +344,7 @@ def test_runs_as_a_script(scripts: dict, model: str, variant: str | None) -> Non
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "demo", "eat-play", *args],
-        cwd=proc.ROOT,
-        env=proc.child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python(["-m", "shared.cli", "demo", "eat-play", *args])
 
 
 @pytest.mark.parametrize(

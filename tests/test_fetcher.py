@@ -8,8 +8,6 @@ where a test lists ``ALL_PAIRS``.
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +17,11 @@ import pytest
 
 from shared import spec
 from shared.harness.fixtures import Workers, pair_params
-from shared.harness.proc import ROOT, child_env
 from shared.harness.server import ServerProcess
 from shared.harness.worker import ModelWorker, RemoteError, Reply
 from shared.scenarios import fetcher
 from shared.spec import FetchResult
+from tests.helpers import run_python
 
 #: each model on its default worker with each of its clients
 PAIRS = pair_params(spec.pairs(spec.DEFAULT_KINDS))
@@ -38,16 +36,6 @@ def fetch(workers: Workers, pair: spec.Pair, urls: object, **kw: Any) -> Reply:
     """``fetch_all`` in the pair's worker; the reply carries the results and the batch time."""
     kwargs = {"urls": urls, "concurrency": 4, "timeout": 5.0, "client": pair.client, **kw}
     return workers.get(pair.kind).request("fetcher.fetch_all", kwargs)
-
-
-def quiet(server: ServerProcess, within_s: float = 5.0) -> ServerProcess:
-    """Wait until the server has nothing in flight (a timed-out request's handler runs on
-    after the client left), then reset its counters."""
-    end = time.monotonic() + within_s
-    while server.stats()["inflight"] and time.monotonic() < end:
-        time.sleep(0.05)
-    assert server.reset()["inflight"] == 0, "requests from an earlier test still in flight"
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +167,9 @@ def test_in_flight_reaches_the_cap_and_never_exceeds_it(
     workers: Workers, server: ServerProcess, pair: spec.Pair
 ) -> None:
     c = 8
-    quiet(server)
+    # a request an earlier test gave up on may still run in the server: the peak must be ours
+    server.wait_idle()
+    assert server.reset()["inflight"] == 0, "requests from an earlier test still in flight"
     urls = [f"{server.url}/delay/200"] * (3 * c)
     reply = fetch(workers, pair, urls, concurrency=c)
     assert [r.error for r in reply.value] == [None] * (3 * c)
@@ -198,14 +188,13 @@ def test_no_request_waits_for_a_connection_on_its_own_clock(
     # started beyond it would wait for a pooled connection with its clock and its deadline
     # running, which the server's peak cannot show (the pool keeps it at the cap).
     c, delay = 8, 0.2
-    quiet(server)
+    server.wait_idle()  # an earlier test's timed-out request must not share the server
     reply = fetch(workers, pair, [f"{server.url}/delay/200"] * (3 * c), concurrency=c)
     assert [r.error for r in reply.value] == [None] * (3 * c)
     slowest = max(r.elapsed_s for r in reply.value)
     assert slowest < 1.6 * delay, f"a request took {slowest:.3f} s for a {delay} s delay"
     # nor may a request time out that never reached the server: two waves of 0.3 s fit in
     # one 0.5 s timeout only if the second wave's clocks start when they are sent
-    quiet(server)
     reply = fetch(workers, pair, [f"{server.url}/delay/300"] * 8, concurrency=2, timeout=0.5)
     assert [r.error for r in reply.value] == [None] * 8
 
@@ -310,15 +299,7 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(
 @pytest.mark.parametrize("model", spec.MODELS)
 def test_each_fetcher_module_runs_as_a_demo(server: ServerProcess, model: str) -> None:
     urls = [f"{server.url}/delay/0", f"{server.url}/status/503"]
-    run = subprocess.run(
-        [sys.executable, "-m", f"impls.{model}_impl.fetcher", "--timeout", "5", *urls],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = run_python(["-m", f"impls.{model}_impl.fetcher", "--timeout", "5", *urls])
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""  # the gevent demo patches first: no MonkeyPatchWarning
     out = run.stdout.splitlines()

@@ -1,8 +1,8 @@
 """The scenario files of the three models define the same public names, in the same order.
 
-STYLE.md principle 1: a reader diffs ``impls/thread_impl/X.py`` against
-``impls/asyncio_impl/X.py``, so the files must not drift apart. Read by AST: the pytest
-process never imports model code.
+Parallel files stay parallel (docs/design.md): a reader diffs ``impls/thread_impl/X.py``
+against ``impls/asyncio_impl/X.py``, so the files must not drift apart. Read by AST: the
+pytest process never imports model code.
 """
 
 from __future__ import annotations
@@ -12,12 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from shared.spec import MODELS
+from shared.spec import BEHAVIOURS, MODELS
+from tests.helpers import ROOT
 
-IMPLS = Path(__file__).resolve().parent.parent / "impls"
+IMPLS = ROOT / "impls"
 
+#: the behaviour scenarios' files (shared.spec.BEHAVIOURS)
+BEHAVIOUR_FILES = [f"{b.module}.py" for b in BEHAVIOURS]
 #: every scenario file name; one not yet written in any model is skipped
-SCENARIO_FILES = ["eat_play.py", "fetcher.py", "bare.py", "switching.py", "cpu.py"]
+SCENARIO_FILES = [
+    "eat_play.py",
+    "fetcher.py",
+    "bare.py",
+    "switching.py",
+    "cpu.py",
+    *BEHAVIOUR_FILES,
+]
 
 
 def _public_defs(path: Path) -> list[tuple[str, ast.stmt]]:

@@ -83,3 +83,22 @@ def test_client_vs_model_advice_flips_with_the_figures() -> None:
     assert advice(res(rows), "Client").startswith(
         "**the client library matters more than the model**"
     )
+
+
+def test_switch_cost_names_no_winner_when_the_rounds_overlap() -> None:
+    def rows(asyncio_min: float) -> Results:
+        return res(
+            [
+                entry("switch_ns", "gevent", 1000, "ns", value_min=900, value_max=1400, n=1),
+                entry(
+                    "switch_ns", "asyncio", 1300, "ns", value_min=asyncio_min, value_max=1600, n=1
+                ),
+                entry("switch_ns", "thread", 20000, "ns", value_min=19000, value_max=21000, n=1),
+            ]
+        )
+
+    text = advice(rows(1200), "Many idle")
+    assert "switch cost: gevent and asyncio (a tie) 1,000 ns (asyncio 1,300 ns, a tie;" in text
+    assert "thread 20,000 ns, 20x dearer" in text
+    apart = advice(rows(1450), "Many idle")
+    assert "switch cost: gevent 1,000 ns (asyncio 1,300 ns, 1.3x dearer;" in apart

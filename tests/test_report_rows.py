@@ -197,3 +197,35 @@ def test_server_cpu_is_shown_as_a_percentage_whichever_way_it_was_recorded(
     header, cells = table(groups(res(rows))[0])
     col = header.index("server cpu")
     assert [c[col] for c in cells] == [shown, "50% SATURATED"]
+
+
+def test_overlapping_rounds_make_a_tie_whatever_the_medians() -> None:
+    # 1.4x apart by their medians, but one slow spell put a round of each in the other's range
+    rows = [
+        entry("yield_ns", "gevent", 1000, "ns", value_min=900, value_max=1500),
+        entry("yield_ns", "asyncio", 1400, "ns", value_min=1300, value_max=2000),
+        entry("yield_ns", "thread", 30000, "ns", value_min=28000, value_max=33000),
+    ]
+    g = groups(res(rows))[0]
+    assert [g.tied(r) for r in g.measured] == [False, True, False]
+    text = reading(g)
+    assert text.startswith("gevent and asyncio a tie: within 5% or their rounds overlap")
+    assert "thread" in text.split(";")[1]
+    header, cells = table(g)
+    assert header[:4] == ["model", "ns", "rounds", "vs best"]
+    assert [c[:4] for c in cells] == [
+        ["gevent", "1,000", "900-1,500", "best"],
+        ["asyncio", "1,400", "1,300-2,000", "tie"],
+        ["thread", "30,000", "28,000-33,000", "30.00x"],
+    ]
+    apart = [entry("yield_ns", "gevent", 1000, "ns", value_min=900, value_max=1100)]
+    apart += [entry("yield_ns", "asyncio", 1400, "ns", value_min=1300, value_max=2000)]
+    g = groups(res(apart))[0]
+    assert not g.tied(g.measured[1])
+    assert reading(g).startswith("gevent 1.4x cheaper yield than asyncio")
+
+
+def test_the_spread_is_converted_with_the_figure() -> None:
+    [row] = res([entry("yield_ns", "gevent", 1.0, "us", value_min=0.9, value_max=1.2)]).rows
+    assert row.value == pytest.approx(1000)
+    assert row.spread == pytest.approx((900, 1200))

@@ -3,7 +3,6 @@
 import json
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from shared.harness.server import ServerProcess
+from tests.helpers import run_python, start_python
 
 
 def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -108,6 +108,22 @@ def test_stats_counts_and_measures_peak_in_flight(server: ServerProcess) -> None
     assert server.stats()["count"] == 0
 
 
+def test_wait_idle_waits_for_what_is_in_flight_and_gives_up_in_time(
+    server: ServerProcess,
+) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(get, server.url + "/delay/1000")
+        end = time.monotonic() + 10
+        while server.stats()["inflight"] == 0 and time.monotonic() < end:
+            time.sleep(0.01)
+        t0 = time.perf_counter()
+        assert server.wait_idle(within_s=0.2) is False  # gave up, and says so
+        assert 0.2 <= time.perf_counter() - t0 < 0.7
+        assert server.wait_idle(within_s=5) is True
+        assert time.perf_counter() - t0 >= 0.5  # it waited for the request to end
+        assert slow.result(timeout=5) == (200, b"ok")
+
+
 def test_stats_is_json_with_the_server_pid(server: ServerProcess) -> None:
     status, body = get(server.url + "/stats")
     assert status == 200
@@ -115,14 +131,14 @@ def test_stats_is_json_with_the_server_pid(server: ServerProcess) -> None:
 
 
 def test_cli_server_prints_its_url_first_and_stops_on_sigint() -> None:
-    p = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "serve", "--port", "0"],
+    p = start_python(
+        ["-m", "shared.cli", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
         assert p.stdout is not None
-        url = p.stdout.readline().decode().strip()
+        url = p.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
         assert get(url + "/delay/0") == (200, b"ok")
         p.send_signal(2)
@@ -137,11 +153,6 @@ def test_cli_server_prints_its_url_first_and_stops_on_sigint() -> None:
 
 
 def test_bad_port_exits_2_with_a_reason() -> None:
-    p = subprocess.run(
-        [sys.executable, "-m", "shared.harness.server", "--port", "70000"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    p = run_python(["-m", "shared.harness.server", "--port", "70000"], timeout=30)
     assert p.returncode == 2
     assert "--port must be in 0..65535" in p.stderr

@@ -3,15 +3,16 @@
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 from shared import spec
 from shared.harness.fixtures import Workers, kind_params
 from shared.harness.worker import ModelWorker, RemoteError, WorkerError, WorkerTimeout
+from tests.helpers import ROOT, start_python
 
 
 def pid_alive(pid: int) -> bool:
@@ -134,9 +135,7 @@ PARENT = textwrap.dedent(
 @pytest.mark.parametrize("state", ["idle", "busy"])
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_workers_die_with_their_parent(state: str, how: signal.Signals) -> None:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT, state], stdout=subprocess.PIPE, text=True
-    )
+    parent = start_python(["-c", PARENT, state], stdout=subprocess.PIPE)
     try:
         assert parent.stdout is not None
         children = [int(p) for p in parent.stdout.readline().split()]
@@ -152,3 +151,12 @@ def test_workers_die_with_their_parent(state: str, how: signal.Signals) -> None:
             parent.wait()
         assert parent.stdout is not None
         parent.stdout.close()
+
+
+@pytest.mark.parametrize("kind", kind_params())
+def test_workers_run_the_code_of_this_checkout(workers: Workers, kind: spec.WorkerKind) -> None:
+    # not another checkout's (an installed or editable copy): the tests test this code
+    here = str(Path(__file__).resolve().parents[1])
+    assert str(ROOT) == here
+    state = workers.get(kind).call("shared.harness.introspect.state")
+    assert state["source"] == {"shared": here, "impls": here}

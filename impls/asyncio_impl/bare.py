@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
@@ -87,4 +86,5 @@ async def _get_aiohttp(session: aiohttp.ClientSession, url: str) -> int:
 
 
 if __name__ == "__main__":
-    fetcher.bare_demo(MODEL, get_all, sys.argv[1:])
+    _ARGS = fetcher.bare_demo_args(MODEL)
+    fetcher.bare_demo(MODEL, _ARGS, get_all)

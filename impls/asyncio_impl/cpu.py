@@ -1,6 +1,7 @@
 """CPU-bound work with asyncio tasks: switching cannot make computation faster.
 
-The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
+The tutorial's rule (docs/tutorial.md): coroutines are for I/O; for computation, serial is as
+good or better (计算密集型还是串行好).
 Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/thread_impl/cpu.py``.
 
@@ -12,12 +13,15 @@ then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/thread_impl/cpu.p
   each a trip through the ready queue behind the cruncher's own next step, so the lag is
   often two or three chunks, not one.
 
-Sample run (``python -m impls.asyncio_impl.cpu``, 2 cores)::
+The shape of a run (T, R and N stand for figures: R near 1, no gain; a lag of one chunk or
+more). Measured figures, from a full benchmark run, are in docs/results/report.md and the
+README's Results::
 
+    $ python -m impls.asyncio_impl.cpu
     asyncio: 8 chunks of ~50 ms of pure-Python work
-    serial  0.39 s
-    spread  0.39 s  (1.02 x serial)
-    heartbeat (every 10 ms): lag p50 135.4 ms, p99 136.1 ms, max 136.1 ms; switch interval 5 ms
+    serial  T s
+    spread  T s  (R x serial)
+    heartbeat (every 10 ms): lag p50 N ms, p99 N ms, max N ms; switch interval 5 ms
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import asyncio
 
 from impls.asyncio_impl import runner
 from shared.scenarios import cpu
+
+MODEL = "asyncio"
 
 
 def spread(chunks: int, n: int) -> list[int]:
@@ -77,4 +83,5 @@ async def _heartbeat(chunks: int, n: int, interval_s: float) -> dict[str, list]:
 
 
 if __name__ == "__main__":
-    cpu.demo("asyncio", spread, heartbeat)
+    _ARGS = cpu.demo_args(MODEL)
+    cpu.demo(MODEL, _ARGS, spread, heartbeat)

@@ -1,4 +1,4 @@
-"""eat/play with coroutines: the seed's demo on asyncio, and the generators under it.
+"""eat/play with coroutines: the tutorial's demo on asyncio, and the generators under it.
 
 What it shows, one variant per lesson (``--variant``):
 
@@ -7,15 +7,16 @@ What it shows, one variant per lesson (``--variant``):
 - ``uvloop``: the same code on uvloop (``runner.run`` picks the loop): 2 s.
 - ``blocking``: the same tasks awaiting a coroutine that calls ``time.sleep``: it never
   gives the loop back, so the tasks run one after the other: 3 s.
-- ``generators``: the seed's ``yield`` example, the root of ``await``. Two generators
+- ``generators``: the tutorial's ``yield`` example, the root of ``await``. Two generators
   driven round-robin by hand switch at each ``yield`` and keep their state, but a generator
   cannot wait without holding the thread: its ``time.sleep`` blocks, 3 s.
 
-Read first: the seed's section 2 (``yield``), ``shared/scenarios/eat_play.py`` (lines, timer, which
-process each variant needs), ``impls/asyncio_impl/runner.py``, then this file beside
+Read first: docs/tutorial.md (its generator example: switch + keep state, but no switch on
+I/O), ``shared/scenarios/eat_play.py`` (lines, timer, which process each variant needs),
+``impls/asyncio_impl/runner.py``, then this file beside
 ``impls/gevent_impl/eat_play.py`` and ``impls/thread_impl/eat_play.py``.
 
-Sample runs (scale 1, real runs on a 2-core machine)::
+Sample runs (scale 1; the totals are the lessons' design, 2 s or 3 s, give or take a few ms)::
 
     $ python -m impls.asyncio_impl.eat_play
     egon eat 1
@@ -50,6 +51,8 @@ from impls.asyncio_impl import runner
 from shared import spec
 from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
+
+MODEL = "asyncio"
 
 
 async def eat(name: str, seconds: float, sleep: Callable[[float], Awaitable[None]]) -> None:
@@ -90,7 +93,7 @@ def _by_hand(name: str, eat_s: float, play_s: float) -> None:
         eat_play.say(name, "play", 2)
 
     ready = deque([eat_by_hand(), play_by_hand()])
-    while ready:  # round-robin: the seed's for-loop of next() calls, for two generators
+    while ready:  # round-robin: the tutorial's for-loop of next() calls, for two generators
         gen = ready.popleft()
         try:
             next(gen)  # runs gen from where it left off to its next yield
@@ -100,8 +103,8 @@ def _by_hand(name: str, eat_s: float, play_s: float) -> None:
 
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
-    """Run one variant in this process: print the seed's lines and the total; return it."""
-    variant, eat_s, play_s = eat_play.prepare("asyncio", variant, scale, loop=runner.LOOP)
+    """Run one variant in this process: print the tutorial's lines and the total; return it."""
+    variant, eat_s, play_s = eat_play.prepare(MODEL, variant, scale, loop=runner.LOOP)
     with eat_play.timer() as total:
         if variant == "generators":
             _by_hand(EAT_NAME, eat_s, play_s)
@@ -112,6 +115,6 @@ def run(variant: str | None = None, scale: float = 1.0) -> float:
 
 
 if __name__ == "__main__":
-    _ARGS = eat_play.script_args("asyncio")
-    runner.use_loop(spec.lesson_kind("asyncio", _ARGS.variant).loop)
-    run(_ARGS.variant, _ARGS.scale)
+    _ARGS = eat_play.demo_args(MODEL)
+    runner.use_loop(spec.lesson_kind(MODEL, _ARGS.variant).loop)
+    eat_play.demo(MODEL, _ARGS, run)

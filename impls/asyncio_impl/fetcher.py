@@ -3,45 +3,40 @@
 What it shows: every place a request waits is an ``await``, where the event loop runs other
 tasks until the socket is ready. n worker tasks in a ``TaskGroup``, each taking the next URL
 when it is free (``shared.scenarios.fetcher.Work``, as a thread pool's workers do), so at most n
-requests are in flight; ``asyncio.timeout`` is each request's deadline, cancelling the task
-wherever it awaits. httpx's ``AsyncClient`` mirrors
-the sync ``Client`` the other models use; aiohttp is asyncio's own client. The same code runs
-on uvloop (``ModelWorker("asyncio", loop="uvloop")``, ``switchbench fetch --loop uvloop``).
+requests are in flight; each request's deadline cancels its task wherever it awaits (one
+loop timer for the whole run, ``impls/asyncio_impl/deadline.py``: what ``asyncio.timeout``
+does, without a timer per request). httpx's ``AsyncClient`` mirrors the sync ``Client`` the
+other models use; aiohttp is asyncio's own client. The same code runs on uvloop
+(``ModelWorker("asyncio", loop="uvloop")``, ``switchbench fetch --loop uvloop``).
 
 Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
 impls/gevent_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
 
-Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
-200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
+The shape of a run (concurrency 50, timeout 1 s; T, N and K stand for figures; the ideal for
+200 x /delay/100 is 4 waves of 0.1 s = 0.40 s, and the faults take about the 1 s timeout of
+/delay/3000; where K < 200, one line per outcome follows, as for the faults). Every fault
+ends as its own error kind, in every model and client alike. Measured rates, from a full
+benchmark run, are in docs/results/report.md and the README's Results::
 
     $ python -m impls.asyncio_impl.fetcher
-    httpx, 200 x /delay/100: 2.69 s, 74 req/s, 150/200 ok
-       150 x http://127.0.0.1:42875/delay/100       status 200, ok
-        47 x http://127.0.0.1:42875/delay/100       status None, timeout
-         3 x http://127.0.0.1:42875/delay/100       status 200, timeout
-    httpx, faults: 1.05 s, 7 req/s, 0/7 ok
-         1 x http://127.0.0.1:42875/status/503      status 503, http
-         1 x http://127.0.0.1:42875/close           status None, protocol
-         1 x http://127.0.0.1:42875/truncated       status 200, protocol
-         1 x http://127.0.0.1:42875/garbage         status None, protocol
-         1 x http://127.0.0.1:42875/delay/3000      status None, timeout
-         1 x http://127.0.0.1:38109/                status None, connect
-         1 x ftp://x/                               status None, invalid-url
-    aiohttp, 200 x /delay/100: 0.53 s, 374 req/s, 200/200 ok
-    aiohttp, faults: 1.01 s, 7 req/s, 0/7 ok
+    httpx, 200 x /delay/100: T s, N req/s, K/200 ok
+    httpx, faults: T s, N req/s, 0/7 ok
+      (one line per fault, each with its error kind: see shared.scenarios.fetcher.demo)
+    aiohttp, 200 x /delay/100: T s, N req/s, K/200 ok
+    aiohttp, faults: T s, N req/s, 0/7 ok
       (the same seven fault lines)
 
-httpx's timeouts above are not the model: httpcore's pool rescans every pooled connection
-for each request (encode/httpx#3215), ~15 ms of CPU per request at concurrency 50 on this
-machine, so requests queue for the CPU past their 1 s deadline; aiohttp on the same loop
-spends ~0.5 ms.
+Where httpx's line shows timeouts, that is the client, not the model: httpcore's pool rescans
+every pooled connection for each request (encode/httpx#3215), so at concurrency 50 its CPU
+per request grows until requests queue for the CPU past their 1 s deadline; aiohttp on the
+same loop spends a small fraction of that. The fetch benchmarks measure both clients as they
+are (docs/results/report.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -178,4 +173,5 @@ async def _get_aiohttp(session: aiohttp.ClientSession, attempt: fetcher.Attempt)
 
 
 if __name__ == "__main__":
-    fetcher.demo(MODEL, fetch_all, sys.argv[1:])
+    _ARGS = fetcher.demo_args(MODEL)
+    fetcher.demo(MODEL, _ARGS, fetch_all)

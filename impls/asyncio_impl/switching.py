@@ -12,25 +12,19 @@ Read first: ``shared/scenarios/switching.py`` (sizes, checks, results), then thi
 ``impls/gevent_impl/switching.py`` and ``impls/thread_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 
-Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in a fresh
-process, where it reads a little higher)::
+The shape of a run: one line per figure, each measured once in this process (N stands for a
+figure; the loop always runs the other ready task next, hence 100%; ``--loop uvloop`` prints
+the same lines). Measured figures, from a full benchmark run (RSS in a fresh process each
+round), are in docs/results/report.md and the README's Results::
 
     $ python -m impls.asyncio_impl.switching --quick
-    switch_ns            4567 ns  Event ping-pong
-    yield_ns             2540 ns  asyncio.sleep(0) (the other task ran next 100% of the time)
-    raw_switch_ns          95 ns  coroutine-send
-    raw_switch_ns          32 ns  generator-next
-    spawn_join_us         5.3 us  task-group, n=1000
-    rss_kib              0.93 KiB  per parked task, n=1000
-    (asyncio, pid 16336; RSS figures after the first may reuse freed memory)
-    $ python -m impls.asyncio_impl.switching --quick --loop uvloop
-    switch_ns            4809 ns  Event ping-pong
-    yield_ns             2561 ns  asyncio.sleep(0) (the other task ran next 100% of the time)
-    raw_switch_ns         188 ns  coroutine-send
-    raw_switch_ns          60 ns  generator-next
-    spawn_join_us         5.5 us  task-group, n=1000
-    rss_kib              0.88 KiB  per parked task, n=1000
-    (asyncio, pid 22584; RSS figures after the first may reuse freed memory)
+    switch_ns               N ns  Event ping-pong
+    yield_ns                N ns  asyncio.sleep(0) (the other task ran next 100% of the time)
+    raw_switch_ns           N ns  coroutine-send
+    raw_switch_ns           N ns  generator-next
+    spawn_join_us           N us  task-group, n=1000
+    rss_kib                 N KiB  per parked task, n=1000
+    (asyncio, pid PID; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations
@@ -206,6 +200,6 @@ async def _park(group: list[asyncio.Task[None]], count: int, gate: asyncio.Event
 
 
 if __name__ == "__main__":
-    _args = switching.demo_args(MODEL)
-    runner.use_loop(_args.loop)
-    switching.demo(MODEL, _args.quick, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)
+    _ARGS = switching.demo_args(MODEL)
+    runner.use_loop(_ARGS.loop)
+    switching.demo(MODEL, _ARGS, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)

@@ -31,7 +31,6 @@ if __name__ == "__main__":
     monkey.patch_all()
 
 import contextlib
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -96,4 +95,5 @@ def _get_geventhttpclient(host_client: HTTPClient, request_uri: str, url: str) -
 
 
 if __name__ == "__main__":
-    fetcher.bare_demo(MODEL, get_all, sys.argv[1:])
+    _ARGS = fetcher.bare_demo_args(MODEL)
+    fetcher.bare_demo(MODEL, _ARGS, get_all)

@@ -1,6 +1,7 @@
 """CPU-bound work with greenlets: switching cannot make computation faster.
 
-The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
+The tutorial's rule (docs/tutorial.md): coroutines are for I/O; for computation, serial is as
+good or better (计算密集型还是串行好).
 Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/asyncio_impl/cpu.py`` and ``impls/thread_impl/cpu.py``.
 
@@ -12,18 +13,21 @@ then this file beside ``impls/asyncio_impl/cpu.py`` and ``impls/thread_impl/cpu.
   ``gevent.idle()``: with ``gevent.sleep(0)`` the hub runs it again before it looks at its
   timers, and the heartbeat waits for many chunks at once (try it).
 
-Sample run (``python -m impls.gevent_impl.cpu``, 2 cores)::
+The shape of a run (T, R and N stand for figures: R near 1, no gain; a lag near a whole
+chunk). Measured figures, from a full benchmark run, are in docs/results/report.md and the
+README's Results::
 
+    $ python -m impls.gevent_impl.cpu
     gevent: 8 chunks of ~50 ms of pure-Python work
-    serial  0.39 s
-    spread  0.40 s  (1.02 x serial)
-    heartbeat (every 10 ms): lag p50 39.2 ms, p99 40.0 ms, max 40.1 ms; switch interval 5 ms
+    serial  T s
+    spread  T s  (R x serial)
+    heartbeat (every 10 ms): lag p50 N ms, p99 N ms, max N ms; switch interval 5 ms
 """
 
 from __future__ import annotations
 
 if __name__ == "__main__":
-    # Run as a demo: patch first, as the seed does, before anything imports socket, ssl or
+    # Run as a demo: patch first, as the tutorial does, before anything imports socket, ssl or
     # threading (inside a worker, impls.gevent_impl.__main__ has patched already).
     from gevent import monkey
 
@@ -33,6 +37,8 @@ import gevent  # noqa: E402
 from gevent.event import Event  # noqa: E402
 
 from shared.scenarios import cpu  # noqa: E402
+
+MODEL = "gevent"
 
 
 def spread(chunks: int, n: int) -> list[int]:
@@ -73,4 +79,5 @@ def heartbeat(chunks: int, n: int, interval_s: float) -> dict[str, list]:
 
 
 if __name__ == "__main__":
-    cpu.demo("gevent", spread, heartbeat)
+    _ARGS = cpu.demo_args(MODEL)
+    cpu.demo(MODEL, _ARGS, spread, heartbeat)

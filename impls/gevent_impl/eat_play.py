@@ -1,24 +1,23 @@
-"""eat/play with greenlets: the seed's gevent lessons, runnable.
+"""eat/play with greenlets: the tutorial's gevent lessons, runnable.
 
 What it shows, one variant per lesson (``--variant``):
 
-- ``patched`` (default): the seed's final version. ``monkey.patch_all()`` makes the plain
+- ``patched`` (default): the tutorial's final version. ``monkey.patch_all()`` makes the plain
   ``time.sleep`` yield to gevent's hub, so ``play`` runs while ``eat`` sleeps: 2 s, not 3 s.
 - ``gevent-sleep``: the same with an explicit ``gevent.sleep``: 2 s.
 - ``unpatched``: the same code as ``patched`` in a process that never patched: the real
   ``time.sleep`` blocks the only thread, so the greenlets run one after the other: 3 s.
-- ``greenlet``: the seed's numbered example (with its ``g2.switch('taibai')  # 3`` line
+- ``greenlet``: the tutorial's numbered example (with its ``g2.switch('taibai')  # 3`` line
   in). Raw greenlets switch only where the code says ``switch()`` and keep their state
   across it, but never on I/O: every sleep blocks, 3 s. A finished greenlet returns to its
   parent, not to whoever switched to it last, so here the main greenlet switches back into
-  ``play`` at the end (in the seed ``eat`` is left suspended instead).
+  ``play`` at the end (in the tutorial ``eat`` is left suspended instead).
 
-Read first: the seed's sections 2 and 3, ``shared/scenarios/eat_play.py`` (lines, timer, which
-process
-each variant needs), then this file beside ``impls/asyncio_impl/eat_play.py`` and
-``impls/thread_impl/eat_play.py``.
+Read first: docs/tutorial.md (its greenlet and gevent sections), ``shared/scenarios/eat_play.py``
+(lines, timer, which process each variant needs), then this file beside
+``impls/asyncio_impl/eat_play.py`` and ``impls/thread_impl/eat_play.py``.
 
-Sample runs (scale 1, real runs on a 2-core machine)::
+Sample runs (scale 1; the totals are the lessons' design, 2 s or 3 s, give or take a few ms)::
 
     $ python -m impls.gevent_impl.eat_play
     egon eat 1
@@ -44,19 +43,22 @@ Sample runs (scale 1, real runs on a 2-core machine)::
 
 from __future__ import annotations  # a compiler directive, not an import: safe before the patch
 
-# Patch first, as the seed does: patch_all() swaps time.sleep, socket and threading for
-# cooperative versions in place, and a module imported before it keeps the blocking
-# originals. The unpatched and greenlet lessons need the real standard library, so the script
-# reads --variant before anything else (shared.scenarios.eat_play imports no socket, ssl or
-# threading)
-# and patches only for the variants that run in a patched process. Imported by a worker
-# rather than run as a script, this block is skipped: the worker's own __main__ patched or not.
+MODEL = "gevent"
+
+# Patch first, as the tutorial does: patch_all() swaps time.sleep, socket and threading for
+# cooperative versions in place, and whatever took a reference to the originals before it
+# (a `from time import sleep`, a lock or socket made at import, ssl's classes) keeps the
+# blocking ones. The unpatched and greenlet lessons need the real standard library, so the
+# script reads --variant before anything else (shared.scenarios.eat_play imports no socket,
+# ssl or threading) and patches only for the variants that run in a patched process.
+# Imported by a worker rather than run as a script, this block is skipped: the worker's own
+# __main__ patched or not.
 if __name__ == "__main__":
     from shared import spec as _spec
     from shared.scenarios import eat_play as _eat_play
 
-    _ARGS = _eat_play.script_args("gevent")
-    if _spec.lesson_kind("gevent", _ARGS.variant).patch:
+    _ARGS = _eat_play.demo_args(MODEL)
+    if _spec.lesson_kind(MODEL, _ARGS.variant).patch:
         from gevent import monkey
 
         monkey.patch_all()
@@ -110,8 +112,8 @@ def _by_hand(name: str, eat_s: float, play_s: float) -> None:
 
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
-    """Run one variant in this process: print the seed's lines and the total; return it."""
-    variant, eat_s, play_s = eat_play.prepare("gevent", variant, scale)
+    """Run one variant in this process: print the tutorial's lines and the total; return it."""
+    variant, eat_s, play_s = eat_play.prepare(MODEL, variant, scale)
     with eat_play.timer() as total:
         if variant == "greenlet":
             _by_hand(EAT_NAME, eat_s, play_s)
@@ -123,4 +125,4 @@ def run(variant: str | None = None, scale: float = 1.0) -> float:
 
 
 if __name__ == "__main__":
-    run(_ARGS.variant, _ARGS.scale)
+    eat_play.demo(MODEL, _ARGS, run)

@@ -11,21 +11,18 @@ written for its sockets.
 Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
 impls/asyncio_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
 
-Sample run (2 shared cores, load average 0.7; concurrency 50, timeout 1 s; the ideal for
-200 x /delay/100 is 4 waves of 0.1 s = 0.40 s)::
+The shape of a run (concurrency 50, timeout 1 s; T, N and K stand for figures; the ideal for
+200 x /delay/100 is 4 waves of 0.1 s = 0.40 s, and the faults take about the 1 s timeout of
+/delay/3000; where K < 200, one line per outcome follows, as for the faults). Every fault
+ends as its own error kind, in every model and client alike. Measured rates, from a full
+benchmark run, are in docs/results/report.md and the README's Results::
 
     $ python -m impls.gevent_impl.fetcher
-    httpx, 200 x /delay/100: 1.77 s, 113 req/s, 200/200 ok
-    httpx, faults: 1.05 s, 7 req/s, 0/7 ok
-         1 x http://127.0.0.1:36213/status/503      status 503, http
-         1 x http://127.0.0.1:36213/close           status None, protocol
-         1 x http://127.0.0.1:36213/truncated       status 200, protocol
-         1 x http://127.0.0.1:36213/garbage         status None, protocol
-         1 x http://127.0.0.1:36213/delay/3000      status None, timeout
-         1 x http://127.0.0.1:35739/                status None, connect
-         1 x ftp://x/                               status None, invalid-url
-    geventhttpclient, 200 x /delay/100: 0.47 s, 423 req/s, 200/200 ok
-    geventhttpclient, faults: 1.01 s, 7 req/s, 0/7 ok
+    httpx, 200 x /delay/100: T s, N req/s, K/200 ok
+    httpx, faults: T s, N req/s, 0/7 ok
+      (one line per fault, each with its error kind: see shared.scenarios.fetcher.demo)
+    geventhttpclient, 200 x /delay/100: T s, N req/s, K/200 ok
+    geventhttpclient, faults: T s, N req/s, 0/7 ok
       (the same seven fault lines)
 """
 
@@ -42,7 +39,6 @@ if __name__ == "__main__":
     monkey.patch_all()
 
 import contextlib
-import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -222,4 +218,5 @@ class _SendOnce(HTTPClient):
 
 
 if __name__ == "__main__":
-    fetcher.demo(MODEL, fetch_all, sys.argv[1:])
+    _ARGS = fetcher.demo_args(MODEL)
+    fetcher.demo(MODEL, _ARGS, fetch_all)

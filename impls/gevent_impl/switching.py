@@ -10,21 +10,23 @@ Read first: ``shared/scenarios/switching.py`` (sizes, checks, results), then thi
 ``impls/asyncio_impl/switching.py`` and ``impls/thread_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 
-Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in a fresh
-process, where it reads a little higher)::
+The shape of a run: one line per figure, each measured once in this process (N stands for a
+figure; the hub always runs the other ready greenlet next, hence 100%). Measured figures, from
+a full benchmark run (RSS in a fresh process each round), are in docs/results/report.md and
+the README's Results::
 
     $ python -m impls.gevent_impl.switching --quick
-    switch_ns            4786 ns  Event ping-pong
-    yield_ns             3698 ns  gevent.sleep(0) (the other task ran next 100% of the time)
-    raw_switch_ns         383 ns  greenlet
-    spawn_join_us        26.8 us  spawn, n=1000
-    rss_kib              6.74 KiB  per parked task, n=1000
-    (gevent, pid 16234; RSS figures after the first may reuse freed memory)
+    switch_ns               N ns  Event ping-pong
+    yield_ns                N ns  gevent.sleep(0) (the other task ran next 100% of the time)
+    raw_switch_ns           N ns  greenlet
+    spawn_join_us           N us  spawn, n=1000
+    rss_kib                 N KiB  per parked task, n=1000
+    (gevent, pid PID; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations  # a compiler directive, not an import: safe before the patch
 
-# Patch first, as the seed does and as the gevent worker does: nothing here needs it (no I/O,
+# Patch first, as the tutorial does and as the gevent worker does: nothing here needs it (no I/O,
 # no blocking stdlib call), but run as a script this module measures the process a gevent
 # program really runs in. Imported by a worker, this block is skipped: the worker patched.
 if __name__ == "__main__":
@@ -161,5 +163,5 @@ def _park(group: list[gevent.Greenlet], count: int, gate: Event) -> None:
 
 
 if __name__ == "__main__":
-    _args = switching.demo_args(MODEL)
-    switching.demo(MODEL, _args.quick, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)
+    _ARGS = switching.demo_args(MODEL)
+    switching.demo(MODEL, _ARGS, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)

@@ -22,7 +22,6 @@ concurrency 100 with each client)::
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -81,4 +80,5 @@ def _get_urllib3(manager: urllib3.PoolManager, url: str) -> int:
 
 
 if __name__ == "__main__":
-    fetcher.bare_demo(MODEL, get_all, sys.argv[1:])
+    _ARGS = fetcher.bare_demo_args(MODEL)
+    fetcher.bare_demo(MODEL, _ARGS, get_all)

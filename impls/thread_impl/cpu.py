@@ -1,6 +1,7 @@
 """CPU-bound work with threads: the GIL lets one thread compute at a time.
 
-The seed's lesson 8: coroutines are for I/O; for computation, serial is as good or better.
+The tutorial's rule (docs/tutorial.md): coroutines are for I/O; for computation, serial is as
+good or better (计算密集型还是串行好).
 Read ``shared/scenarios/cpu.py`` first (the work function, the serial baseline, the lag arithmetic),
 then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/asyncio_impl/cpu.py``.
 
@@ -10,13 +11,16 @@ then this file beside ``impls/gevent_impl/cpu.py`` and ``impls/asyncio_impl/cpu.
   Unlike a hub or an event loop, the interpreter takes the GIL back from a running thread
   every ``sys.getswitchinterval()`` (5 ms): the wake-up waits about that, not a whole chunk.
 
-Sample run (``python -m impls.thread_impl.cpu``, 2 shared cores; the spread varies from
-1.0 to 1.7 x serial from run to run: the GIL handed between threads on two cores)::
+The shape of a run (T, R and N stand for figures: R near 1 or above, varying from run to run
+as the GIL is handed between threads on several cores; a lag near the switch interval, not a
+chunk). Measured figures, from a full benchmark run, are in docs/results/report.md and the
+README's Results::
 
+    $ python -m impls.thread_impl.cpu
     thread: 8 chunks of ~50 ms of pure-Python work
-    serial  0.39 s
-    spread  0.39 s  (1.00 x serial)
-    heartbeat (every 10 ms): lag p50 5.3 ms, p99 8.0 ms, max 8.7 ms; switch interval 5 ms
+    serial  T s
+    spread  T s  (R x serial)
+    heartbeat (every 10 ms): lag p50 N ms, p99 N ms, max N ms; switch interval 5 ms
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.scenarios import cpu
+
+MODEL = "thread"
 
 
 def spread(chunks: int, n: int) -> list[int]:
@@ -67,4 +73,5 @@ def heartbeat(chunks: int, n: int, interval_s: float) -> dict[str, list]:
 
 
 if __name__ == "__main__":
-    cpu.demo("thread", spread, heartbeat)
+    _ARGS = cpu.demo_args(MODEL)
+    cpu.demo(MODEL, _ARGS, spread, heartbeat)

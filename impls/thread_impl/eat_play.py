@@ -1,18 +1,19 @@
-"""eat/play with OS threads: the comparison the seed starts from, and the serial baseline.
+"""eat/play with OS threads: the comparison the tutorial starts from, and the serial baseline.
 
 What it shows, one variant per lesson (``--variant``):
 
 - ``threads`` (default): one OS thread per task. ``time.sleep`` blocks only its own thread,
   and the OS runs the other: 2 s, not 3 s. The switching is the operating system's, not
-  the program's (the seed's section 1).
+  the program's (the tutorial's second way to run ten tasks: 操作系统切换+保持状态).
 - ``serial``: ``eat`` then ``play`` in one thread, one after the other: the 3 s baseline
   every other variant is measured against.
 
-Read first: the seed's section 1, ``shared/scenarios/eat_play.py`` (lines, timer, which process each
-variant needs), then this file beside ``impls/gevent_impl/eat_play.py`` and
+Read first: docs/tutorial.md (its first section: serial, parallel, concurrent, and three ways
+to run ten tasks), ``shared/scenarios/eat_play.py`` (lines, timer, which process each variant
+needs), then this file beside ``impls/gevent_impl/eat_play.py`` and
 ``impls/asyncio_impl/eat_play.py``.
 
-Sample runs (scale 1, real runs on a 2-core machine)::
+Sample runs (scale 1; the totals are the lessons' design, 2 s or 3 s, give or take a few ms)::
 
     $ python -m impls.thread_impl.eat_play
     egon eat 1
@@ -34,12 +35,14 @@ gevent and asyncio versions always print in spawn order: their schedulers are FI
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from shared.scenarios import eat_play
 from shared.spec import EAT_NAME
+
+MODEL = "thread"
 
 
 def eat(name: str, seconds: float, sleep: Callable[[float], None]) -> None:
@@ -55,19 +58,18 @@ def play(name: str, seconds: float, sleep: Callable[[float], None]) -> None:
 
 
 def _together(name: str, eat_s: float, play_s: float, sleep: Callable[[float], None]) -> None:
-    tasks = [
-        threading.Thread(target=eat, args=(name, eat_s, sleep)),  # an OS thread per task
-        threading.Thread(target=play, args=(name, play_s, sleep)),
-    ]
-    for t in tasks:
-        t.start()
-    for t in tasks:
-        t.join()  # blocks the main thread until both threads have finished
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        tasks = [
+            pool.submit(eat, name, eat_s, sleep),  # an OS thread per task, run by the OS
+            pool.submit(play, name, play_s, sleep),
+        ]
+        for t in tasks:
+            t.result()  # blocks the main thread until that task has finished
 
 
 def run(variant: str | None = None, scale: float = 1.0) -> float:
-    """Run one variant in this process: print the seed's lines and the total; return it."""
-    variant, eat_s, play_s = eat_play.prepare("thread", variant, scale)
+    """Run one variant in this process: print the tutorial's lines and the total; return it."""
+    variant, eat_s, play_s = eat_play.prepare(MODEL, variant, scale)
     with eat_play.timer() as total:
         if variant == "serial":
             eat(EAT_NAME, eat_s, time.sleep)
@@ -78,5 +80,5 @@ def run(variant: str | None = None, scale: float = 1.0) -> float:
 
 
 if __name__ == "__main__":
-    _ARGS = eat_play.script_args("thread")
-    run(_ARGS.variant, _ARGS.scale)
+    _ARGS = eat_play.demo_args(MODEL)
+    eat_play.demo(MODEL, _ARGS, run)

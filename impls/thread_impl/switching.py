@@ -21,16 +21,18 @@ beside
 ``impls/gevent_impl/switching.py`` and ``impls/asyncio_impl/switching.py``: the functions are
 the same, in the same order; only the scheduling differs.
 
-Sample run (a shared 2-core machine; expect noise; the benchmarks measure RSS in a fresh
-process, where it reads a little higher)::
+The shape of a run: one line per figure, each measured once in this process (N stands for a
+figure; P% is how often the OS ran the other thread next, which no one promises; no
+``raw_switch_ns`` line). Measured figures, from a full benchmark run (RSS in a fresh process
+each round), are in docs/results/report.md and the README's Results::
 
     $ python -m impls.thread_impl.switching --quick
-    switch_ns           19222 ns  Event ping-pong
-    yield_ns            34553 ns  time.sleep(0) (the other task ran next 83% of the time)
-    spawn_join_us       184.4 us  thread, n=1000
-    spawn_join_us        18.2 us  thread-pool, n=1000
-    rss_kib             13.36 KiB  per parked task, n=1000
-    (thread, pid 16337; RSS figures after the first may reuse freed memory)
+    switch_ns               N ns  Event ping-pong
+    yield_ns                N ns  time.sleep(0) (the other task ran next P% of the time)
+    spawn_join_us           N us  thread, n=1000
+    spawn_join_us           N us  thread-pool, n=1000
+    rss_kib                 N KiB  per parked task, n=1000
+    (thread, pid PID; RSS figures after the first may reuse freed memory)
 """
 
 from __future__ import annotations
@@ -67,11 +69,10 @@ def ping_pong(n: int) -> dict[str, Any]:
             ping_go.set()  # wakes ping's OS thread, which then waits for the GIL
 
     t0 = clock()
-    players = [threading.Thread(target=ping), threading.Thread(target=pong)]
-    for player in players:
-        player.start()  # a new OS thread each, scheduled by the kernel
-    for player in players:
-        player.join()  # blocks until the thread has finished
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        players = [pool.submit(ping), pool.submit(pong)]  # an OS thread each, run by the kernel
+        for player in players:
+            player.result()  # blocks until that thread's task has finished
     return switching.handoffs_result(n, turns, clock() - t0)
 
 
@@ -87,11 +88,10 @@ def yield_loop(n: int) -> dict[str, Any]:
             turns.append(me)
 
     t0 = clock()
-    players = [threading.Thread(target=player, args=(me,)) for me in (0, 1)]
-    for p in players:
-        p.start()
-    for p in players:
-        p.join()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        players = [pool.submit(player, 0), pool.submit(player, 1)]
+        for p in players:
+            p.result()
     return switching.yields_result(MODEL, turns, clock() - t0)
 
 
@@ -116,6 +116,8 @@ def spawn_join(n: int, repeat: int = 1, variant: str | None = None) -> dict[str,
     t0 = clock()
     for _ in range(repeat):
         if variant == "thread":
+            # raw threads, not a pool: starting a thread is what this variant measures (a pool
+            # reuses its threads; that is the thread-pool variant)
             tasks = [threading.Thread(target=task) for _ in range(n)]
             for t in tasks:
                 t.start()  # a new OS thread; start() waits until it runs
@@ -170,6 +172,8 @@ def _park(group: list[threading.Thread], count: int, gate: threading.Event) -> N
         gate.wait()  # parked: the thread sleeps in the kernel until the gate opens
 
     for _ in range(count):
+        # a raw thread, not a pool: the memory of n parked threads is what is measured, and a
+        # pool would add its work queue and cap how many threads exist
         thread = threading.Thread(target=park)
         thread.start()  # a new OS thread; start() waits until it runs
         group.append(thread)
@@ -177,5 +181,5 @@ def _park(group: list[threading.Thread], count: int, gate: threading.Event) -> N
 
 
 if __name__ == "__main__":
-    _args = switching.demo_args(MODEL)
-    switching.demo(MODEL, _args.quick, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)
+    _ARGS = switching.demo_args(MODEL)
+    switching.demo(MODEL, _ARGS, ping_pong, yield_loop, raw_switch, spawn_join, parked_rss)

@@ -6,9 +6,11 @@ Every benchmark, whatever the model, times ``ModelWorker.call`` with pytest-benc
 ``harness_overhead`` = round trip / median round: a round must be long enough to keep it
 under 1 %.
 
-``record`` fills ``extra_info`` with the fields the report and outside tools read (DESIGN.md:
-``model``, ``variant``, ``client``, ``scenario``, ``metric``, ``value``, ``unit``, parameters and
-versions). Versions come from package metadata: the pytest process never imports gevent.
+``record`` fills ``extra_info`` with the fields the report and outside tools read
+(:data:`REQUIRED_FIELDS`: ``model``, ``variant``, ``client``, ``scenario``, ``metric``,
+``value``, ``unit``; then the parameters, the harness's overhead, the versions and the machine;
+docs/design.md shows where they go). Versions come from package metadata: the pytest process
+never imports gevent.
 """
 
 from __future__ import annotations

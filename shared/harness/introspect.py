@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -19,6 +20,10 @@ def state() -> dict[str, Any]:
         "pid": os.getpid(),
         "info": dict(CHILD_INFO),
         "gevent_imported": "gevent" in sys.modules,
+        # the checkout each of our packages was imported from
+        "source": {
+            p: str(Path(sys.modules[p].__file__ or "").parents[1]) for p in ("shared", "impls")
+        },
         "patched": {},
     }
     if "gevent" in sys.modules:

@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-#: the repository root: children run with it first on sys.path, whatever the caller's cwd
+#: the repository root (this file is shared/harness/proc.py): children run from it, with it
+#: first on sys.path, whatever the caller's cwd, so they import this checkout's code
 ROOT = Path(__file__).resolve().parents[2]
 
 _PR_SET_PDEATHSIG = 1

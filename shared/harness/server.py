@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 class ServerProcess:
     """The test server in a child process, for tests and benchmarks.
 
-    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset()``.
+    ``with ServerProcess() as srv: srv.url, srv.pid, srv.stats(), srv.reset(), srv.wait_idle()``.
     """
 
     def __init__(self, port: int = 0, start_timeout_s: float = 20.0) -> None:

@@ -181,6 +181,14 @@ class ModelWorker:
             finally:
                 proc.stop(self._proc)
 
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing (a call in progress is lost)."""
+        from shared.harness import proc
+
+        if self._proc is not None:
+            proc.stop(self._proc, grace_s=0.5)
+        self.close()
+
     def call(self, fn: str, /, **kwargs: Any) -> Any:
         """Run ``fn(**kwargs)`` in the worker and return its value."""
         return self.request(fn, kwargs).value

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared.report import behaviour
 from shared.report.fmt import fmt_num, fmt_params, fmt_ratio, fmt_value
 from shared.report.groups import (
     Group,
@@ -186,4 +187,5 @@ def claims(results: Results) -> list[Claim]:
     for text, metric, judge in spec_:
         verdict, evidence = _claim_over(results, metric, judge)
         out.append(Claim(text, verdict, evidence))
+    out += [Claim(*v) for v in behaviour.claims(behaviour.rows_in(results))]
     return out

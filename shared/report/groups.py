@@ -26,6 +26,7 @@ from shared.report.fmt import (
     side_text,
 )
 from shared.report.metrics import (
+    BEHAVIOUR,
     FIGURE_KEYS,
     HARNESS_OVERHEAD_MAX,
     META_KEYS,
@@ -78,6 +79,16 @@ class Group:
             return 1.0 if row.value <= 0 else math.inf
         return row.value / b
 
+    def tied(self, row: Row) -> bool:
+        """A row that cannot be told from the best one: within :data:`TIE_FACTOR` of it, or
+        its rounds' range overlapping the best's (a ranking one noisy round could swap)."""
+        best = self.measured[:1]
+        if not best or row is best[0] or row.value is None:
+            return False
+        if (self.times_worse(row) or math.inf) < TIE_FACTOR:
+            return True
+        return overlap(best[0], row)
+
     @property
     def title(self) -> str:
         where = fmt_params(self.params)
@@ -103,6 +114,12 @@ class Group:
         return out
 
 
+def overlap(a: Row, b: Row) -> bool:
+    """True when the two rows' ranges over their rounds overlap: their order is not settled."""
+    x, y = a.spread, b.spread
+    return x is not None and y is not None and x[0] <= y[1] and y[0] <= x[1]
+
+
 def _sort_key(params: tuple[tuple[str, Any], ...]) -> tuple:
     return tuple((k, (0, v) if number(v) is not None else (1, str(v))) for k, v in params)
 
@@ -112,7 +129,11 @@ def groups(results: Results, metric: str | None = None) -> list[Group]:
     out: dict[tuple, Group] = {}
     limits: list[Row] = []
     for r in results.rows:
-        if (metric is not None and r.metric != metric) or r.is_bare:
+        if metric is not None and r.metric != metric:
+            continue
+        if r.metric == BEHAVIOUR:
+            continue  # outcomes, not figures to rank: their own section (shared.report.behaviour)
+        if r.is_bare:
             continue  # a bare row shows in the fetch table beside its pair, not ranked
         if r.is_limit:
             limits.append(r)
@@ -155,10 +176,12 @@ def reading(g: Group) -> str:
         ratios = ", ".join(f"{labels[id(r)]} {number(r.info['ratio_to_serial']):.2f}" for r in rows)
         return f"wall time / serial in the same worker: {ratios} (below 1 = a gain)"
     best = rows[0]
-    ties = [r for r in rows[1:] if (g.times_worse(r) or 0) < TIE_FACTOR]
+    ties = [r for r in rows[1:] if g.tied(r)]
     rest = [r for r in rows[1:] if r not in ties]
     head = labels[id(best)]
     within = f"within {round((TIE_FACTOR - 1) * 100)}% of each other"
+    if any(r.spread is not None for r in rows):
+        within = f"a tie: within {round((TIE_FACTOR - 1) * 100)}% or their rounds overlap"
     if ties and not rest and len(rows) > 2:
         text = f"all {len(rows)} {within} ({fmt_value(best.value, g.meta.unit)})"
     elif ties:
@@ -190,7 +213,7 @@ def _ratio_list(g: Group, rows: list[Row], labels: dict[int, str], lead: str) ->
 def winner(g: Group) -> str:
     """The best row's label, or "N-way tie" when others are within the tie factor of it."""
     rows = g.measured
-    tied = [r for r in rows[1:] if (g.times_worse(r) or math.inf) < TIE_FACTOR]
+    tied = [r for r in rows[1:] if g.tied(r)]
     return f"{len(tied) + 1}-way tie" if tied else g.labels()[id(rows[0])]
 
 
@@ -247,6 +270,9 @@ def table(g: Group) -> tuple[list[str], list[list[str]]]:
     meta = g.meta
     labels = g.labels()
     header = ["model", meta.unit or "value", "vs best", *(title for _, title in meta.columns)]
+    spread = any(r.spread is not None for r in g.rows)
+    if spread:
+        header.insert(2, "rounds")
     header.append("notes")
     cells = []
     best = g.measured[:1]
@@ -256,6 +282,8 @@ def table(g: Group) -> tuple[list[str], list[list[str]]]:
             rtext = NONE
         elif best and r is best[0]:
             rtext = "best"
+        elif g.tied(r):
+            rtext = "tie"
         else:
             rtext = "∞" if ratio is None or math.isinf(ratio) else f"{ratio:.2f}x"
         side = []
@@ -265,14 +293,21 @@ def table(g: Group) -> tuple[list[str], list[list[str]]]:
                 side.append(NONE if x is None else f"{x:.2f}")
             else:
                 side.append(side_text(r, key))
-        cells.append([labels[id(r)], fmt_num(r.value), rtext, *side, _notes(r)])
+        rounds = [_range_text(r)] if spread else []
+        cells.append([labels[id(r)], fmt_num(r.value), *rounds, rtext, *side, _notes(r)])
     if g.limit is not None:
         lim = g.limit
         side = [side_text(lim, key) for key, _ in meta.columns]
         extra = fmt_params(p for p in lim.params if p not in g.params)
         notes = "; ".join(n for n in (extra and f"measured at {extra}", lim.note) if n)
-        cells.append([lim.label, fmt_num(lim.value), lim.limit_kind, *side, notes])
+        rounds = [NONE] if spread else []
+        cells.append([lim.label, fmt_num(lim.value), *rounds, lim.limit_kind, *side, notes])
     return header, cells
+
+
+def _range_text(r: Row) -> str:
+    """The rounds' lowest to highest figure: ``"1,200-1,450"``."""
+    return NONE if r.spread is None else f"{fmt_num(r.spread[0])}-{fmt_num(r.spread[1])}"
 
 
 def _notes(r: Row) -> str:

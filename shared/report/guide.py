@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from shared.report import behaviour
 from shared.report.fmt import fmt_num, fmt_params, fmt_ratio, fmt_value, join_and
 from shared.report.groups import (
     eatplay_rows,
@@ -24,6 +25,7 @@ from shared.report.groups import (
     serial_row,
     wall_ratio,
 )
+from shared.report.groups import overlap as rounds_overlap
 from shared.report.metrics import (
     BLOCKED_MIN_RATIO,
     CONCURRENT_RATIO_TOLERANCE,
@@ -54,17 +56,35 @@ def _per_label_best(rows: Iterable[Row], higher: bool) -> dict[str, Row]:
     return best
 
 
+def _tied(best: Row, r: Row, higher: bool) -> bool:
+    """Within the tie factor of the best, or their rounds' ranges overlap."""
+    ratio = _ratio(best, r, higher)
+    return ratio < TIE_FACTOR or rounds_overlap(best, r)
+
+
+def _ratio(best: Row, r: Row, higher: bool) -> float:
+    if higher:
+        return best.value / r.value if r.value else math.inf  # type: ignore[operator]
+    return r.value / best.value if best.value else math.inf  # type: ignore[operator]
+
+
+def _lead(ranked: list[Row], higher: bool) -> str:
+    """The best label, or every label tied with it: "gevent and asyncio/uvloop (a tie)"."""
+    tied = [r.label for r in ranked[1:] if _tied(ranked[0], r, higher)]
+    return join_and([ranked[0].label, *tied]) + " (a tie)" if tied else ranked[0].label
+
+
 def _rank_text(ranked: list[Row], unit: str, higher: bool, what: str) -> str:
-    """ "3.2 KiB (asyncio 1.5x more, thread 25x more)" for the best and the rest."""
+    """ "3.2 KiB (asyncio 1.5x more, thread 25x more)" for the best and the rest; a row tied
+    with the best says so instead of a ratio."""
     best = ranked[0]
     rest = []
     for r in ranked[1:]:
-        ratio = (
-            (best.value / r.value if r.value else math.inf)
-            if higher
-            else (r.value / best.value if best.value else math.inf)
-        )  # type: ignore[operator]
-        rest.append(f"{r.label} {fmt_value(r.value, unit)}, {fmt_ratio(ratio)} {what}")
+        if _tied(best, r, higher):
+            rest.append(f"{r.label} {fmt_value(r.value, unit)}, a tie")
+        else:
+            ratio = fmt_ratio(_ratio(best, r, higher))
+            rest.append(f"{r.label} {fmt_value(r.value, unit)}, {ratio} {what}")
     return fmt_value(best.value, unit) + (f" ({'; '.join(rest)})" if rest else "")
 
 
@@ -80,7 +100,7 @@ def _advice_idle(results: Results) -> Advice:
         ranked = g.measured
         where = fmt_params(g.params) or "the measured N"
         parts.append(
-            f"**{ranked[0].label}** — {_rank_text(ranked, 'KiB', False, 'more')} "
+            f"**{_lead(ranked, False)}** — {_rank_text(ranked, 'KiB', False, 'more')} "
             f"per parked task at {where}"
         )
         unreached = [
@@ -100,7 +120,8 @@ def _advice_idle(results: Results) -> Advice:
     if best_switch:
         ranked = sorted(best_switch.values(), key=lambda r: r.value)  # type: ignore[arg-type,return-value]
         parts.append(
-            f"switch cost: {ranked[0].label} {_rank_text(ranked, 'ns', False, 'dearer')} per switch"
+            f"switch cost: {_lead(ranked, False)} {_rank_text(ranked, 'ns', False, 'dearer')} "
+            "per switch"
         )
     else:
         parts.append(f"switch cost (switch_ns) {NOT_IN_RUN}")
@@ -350,4 +371,5 @@ def guide(results: Results) -> list[Advice]:
         _advice_cpu(results),
         _advice_blocking(results),
         _advice_client_vs_model(results),
+        *(Advice(a.topic, a.text) for a in behaviour.guide(behaviour.rows_in(results))),
     ]

@@ -15,6 +15,7 @@ shape of the file::
 
 from __future__ import annotations
 
+from shared.report import behaviour
 from shared.report.claims import claims
 from shared.report.fmt import fmt_num, fmt_ratio, table_lines
 from shared.report.groups import groups, reading, table
@@ -133,6 +134,7 @@ def markdown(results: Results, plots: dict[str, str], not_drawn: dict[str, str])
         out += ["### Not run in this session", ""]
         out += [f"- {m}" for m in missing]
         out.append("")
+    out += behaviour.markdown_lines(behaviour.rows_in(results))
     out += ["## Plots", ""]
     for name, path in plots.items():
         out += [f"**{PLOT_CAPTIONS.get(name, name)}**", "", f"![{name}]({path})", ""]

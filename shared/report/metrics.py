@@ -53,6 +53,10 @@ class Metric:
     columns: tuple[tuple[str, str], ...] = ()
 
 
+#: the behaviour scenarios' rows: outcomes with a headline figure each, reported in their own
+#: section (shared.report.behaviour), never ranked in a table with the others
+BEHAVIOUR = "behaviour"
+
 METRICS: dict[str, Metric] = {
     "switch_ns": Metric(
         "Event ping-pong switch, per one-way handoff", "ns", False, "cheaper switch"

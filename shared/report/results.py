@@ -51,6 +51,9 @@ class Row:
     info: dict[str, Any] = field(compare=False, repr=False)
     timed: bool = True
     name: str = ""
+    #: the lowest and highest figure over the rounds behind ``value`` (``value_min`` and
+    #: ``value_max`` in extra_info), in the display unit; None when not recorded
+    spread: tuple[float, float] | None = None
 
     @property
     def note(self) -> str | None:
@@ -123,6 +126,7 @@ def row_from_entry(entry: dict[str, Any]) -> Row | None:
     raw_unit = info.get("unit") if isinstance(info.get("unit"), str) else None
     value = number(info.get("value"))
     unit = raw_unit or (meta.unit if meta else "")
+    factor: float | None = 1.0
     if meta is not None:
         factor = 1.0 if raw_unit is None else unit_factor(raw_unit, meta.unit)
         if factor is None:
@@ -132,6 +136,10 @@ def row_from_entry(entry: dict[str, Any]) -> Row | None:
         elif value is not None:
             value *= factor
         unit = meta.unit
+    low, high = number(info.get("value_min")), number(info.get("value_max"))
+    spread = None
+    if value is not None and factor is not None and low is not None and high is not None:
+        spread = (low * factor, high * factor)
     scenario = info.get("scenario")
     return Row(
         metric=metric,
@@ -145,6 +153,7 @@ def row_from_entry(entry: dict[str, Any]) -> Row | None:
         info=info,
         timed=isinstance(entry.get("stats"), dict),
         name=str(entry.get("name") or entry.get("fullname") or ""),
+        spread=spread,
     )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from shared.report import behaviour
 from shared.report.claims import claims
 from shared.report.fmt import NONE, fmt_num, fmt_param, fmt_params, plain, table_lines
 from shared.report.groups import Group, groups, reading, table, winner
@@ -235,6 +236,9 @@ def terminal_lines(results: Results) -> list[str]:
     fetch = fetch_point_lines(results)
     if fetch:
         out += ["", "fetch sweep, per point (every pair side by side):", *fetch]
+    outcomes = behaviour.terminal_lines(behaviour.rows_in(results))
+    if outcomes:
+        out += ["", *outcomes]
     if empty:
         out.append("")
         out += [f"no figures: {e}" for e in empty]

@@ -1,11 +1,11 @@
-"""CPU-bound work, the seed's other half: coroutines are for I/O; for computation, serial is
-as good or better.
+"""CPU-bound work, the tutorial's other half (docs/tutorial.md): coroutines are for I/O; for
+computation, serial is as good or better.
 
 The work is one pure-Python function, :func:`work`, that never blocks on I/O and never
 yields: it holds the interpreter (and the GIL) from start to end. Every model runs the very
 same function (``impls/<model>_impl/cpu.py``); this module owns it, the serial baseline,
 the calibration and the arithmetic on heartbeat wake times, so the model files hold only
-scheduling (STYLE.md, principle 2).
+scheduling (docs/design.md: how a scenario is split).
 
 Two experiments, one file per model:
 
@@ -20,7 +20,9 @@ Two experiments, one file per model:
 
 from __future__ import annotations
 
+import argparse
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -91,16 +93,42 @@ def lag_stats(wakes: Sequence[float], interval_s: float) -> dict[str, Any]:
     }
 
 
+# --- the demos (``python -m impls.<model>_impl.cpu``) -------------------------------------
+
+#: chunks per batch in the demo by default, and the most it takes
+DEMO_CHUNKS = 8
+MAX_DEMO_CHUNKS = 100
+
+
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.cpu [--chunks N]``."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m impls.{model}_impl.cpu",
+        description=(
+            f"CPU-bound work with the {model} model: a batch serial and spread over tasks, "
+            "then a heartbeat's lag beside it."
+        ),
+    )
+    parser.add_argument(
+        "--chunks",
+        type=int,
+        default=DEMO_CHUNKS,
+        help=f"chunks of ~{CHUNK_S * 1000:.0f} ms per batch (default %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.chunks <= MAX_DEMO_CHUNKS:
+        parser.error(f"--chunks must be between 1 and {MAX_DEMO_CHUNKS}, got {args.chunks}")
+    return args
+
+
 def demo(
     model: str,
+    args: argparse.Namespace,
     spread: Callable[[int, int], list[int]],
     heartbeat: Callable[[int, int, float], dict[str, Any]],
-    *,
-    chunks: int = 8,
 ) -> None:
     """What ``python -m impls.<model>_impl.cpu`` prints: the same lines for every model."""
-    import sys
-
+    chunks = args.chunks
     n = calibrate(CHUNK_S)
     t0 = now()
     expected = serial(chunks, n)

@@ -1,15 +1,16 @@
-"""The seed's eat/play demo: every part of it that is not a model.
+"""The tutorial's eat/play demo: every part of it that is not a model.
 
 ``impls/<model>_impl/eat_play.py`` hold only the scheduling and the blocking. The lines they
 print, the timer and its ``total N.NN s`` line, the seconds, and which worker process each
-variant needs live here, once (STYLE.md, principle 2).
+variant needs live here, once (docs/design.md: how a scenario is split).
 
-The seed's demo: ``eat`` prints ``egon eat 1``, blocks 2 s, prints ``egon eat 2``; ``play``
-prints ``egon play 1``, blocks 1 s, prints ``egon play 2``. Run concurrently they take 2 s, not
-3 s. Each variant in :data:`shared.spec.VARIANTS` is one of the seed's lessons and needs a
-process of its own kind: gevent's ``patched`` lesson is meaningless in a process that never
-patched, and its ``unpatched`` one in a process that did. :func:`worker_options` says which
-process each variant needs; :func:`prepare` refuses to run a variant in the wrong one.
+The tutorial's demo (docs/tutorial.md): ``eat`` prints ``egon eat 1``, blocks 2 s, prints
+``egon eat 2``; ``play`` prints ``egon play 1``, blocks 1 s, prints ``egon play 2``. Run
+concurrently they take 2 s, not 3 s. Each variant in :data:`shared.spec.VARIANTS` is one of
+the tutorial's lessons and needs a process of its own kind: gevent's ``patched`` lesson is
+meaningless in a process that never patched, and its ``unpatched`` one in a process that did.
+:func:`shared.spec.lesson_kind` says which worker kind each variant needs; :func:`prepare`
+refuses to run a variant in the wrong one.
 
 This module imports only :mod:`shared.spec` and standard modules that do not import
 ``socket``, ``ssl`` or ``threading``: the gevent demo script imports it *before* it decides
@@ -22,21 +23,21 @@ import argparse
 import contextlib
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from shared import spec
 
-# --- the seed's lines ------------------------------------------------------------------------
+# --- the tutorial's lines --------------------------------------------------------------------
 
 
 def line(name: str, action: str, step: int) -> str:
-    """One line of the seed's output: ``line("egon", "eat", 1) == "egon eat 1"``."""
+    """One line of the tutorial's output: ``line("egon", "eat", 1) == "egon eat 1"``."""
     return f"{name} {action} {step}"
 
 
 def say(name: str, action: str, step: int) -> None:
-    """Print one of the seed's lines now, flushed so that a script shows it as it happens.
+    """Print one of the tutorial's lines now, flushed so that a script shows it as it happens.
 
     One ``write`` per line: ``print`` writes the text and its newline separately, and two
     threads printing at once interleave between the two.
@@ -128,11 +129,11 @@ def variants_help() -> str:
     )
 
 
-def script_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse ``python -m impls.<model>_impl.eat_play [--variant V] [--scale S]``."""
     parser = argparse.ArgumentParser(
         prog=f"python -m impls.{model}_impl.eat_play",
-        description="The seed's eat/play demo: prints its lines, then `total N.NN s`.",
+        description="The tutorial's eat/play demo: prints its lines, then `total N.NN s`.",
     )
     parser.add_argument(
         "--variant",
@@ -144,3 +145,11 @@ def script_args(model: str, argv: Sequence[str] | None = None) -> argparse.Names
         "--scale", type=scale_arg, default=1.0, help="multiply the seconds (default 1)"
     )
     return parser.parse_args(argv)
+
+
+def demo(model: str, args: argparse.Namespace, run: Callable[[str, float], float]) -> None:
+    """What ``python -m impls.<model>_impl.eat_play`` does: run the lesson in this process.
+
+    ``run`` is the model's own ``run(variant, scale)``: it prints the lines and the total.
+    """
+    run(spec.check_variant(model, args.variant), args.scale)

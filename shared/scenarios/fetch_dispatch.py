@@ -18,21 +18,28 @@ from __future__ import annotations
 
 import contextlib
 import select
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared import spec
-from shared.harness.worker import ModelWorker, StreamCall
+from shared.harness import fanout
+from shared.harness.worker import ModelWorker, StreamCall, WorkerTimeout
 from shared.spec import FetchResult
 
-#: the reorder window, in multiples of the concurrency: results that may wait for an earlier one
-WINDOW_FACTOR = 4
+#: the reorder window: how many results may wait for an earlier one, in multiples of the
+#: concurrency, and at least MIN_WINDOW (a few hundred KB), so that a slow URL among many fast
+#: ones holds back the run by its timeout without starving the other slots meanwhile
+WINDOW_FACTOR = 8
+MIN_WINDOW = 1024
 #: a worker is fed again when it holds fewer than this many times its concurrency
 ROOM_FACTOR = 2
 #: the longest the loop waits for a worker before it calls ``on_tick``
 TICK_S = 0.5
+#: a worker silent this long past the request timeout is stuck
+SILENCE_GRACE_S = 30.0
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -50,6 +57,8 @@ class _Share:
     #: URLs sent to it whose results have not come back
     holds: int = 0
     ended: bool = False
+    #: when it last sent a result (or was started)
+    heard: float = 0.0
 
 
 @dataclass
@@ -89,7 +98,7 @@ class Dispatch:
         spec.check_fetch_args(kind.model, client, concurrency, timeout, max_bytes, processes)
         self.kind = kind
         self.concurrency = concurrency
-        self.window = WINDOW_FACTOR * concurrency
+        self.window = max(WINDOW_FACTOR * concurrency, MIN_WINDOW)
         self.tally = Tally()
         self._urls = iter(urls)
         self._ahead: list[str] = []
@@ -118,10 +127,17 @@ class Dispatch:
             for share in split(self.concurrency, count) if count else []:
                 worker = ModelWorker(self.kind.model, **self.kind.options)
                 self._shares.append(_Share(self._stack.enter_context(worker), share))
-            for s in self._shares:  # every process starts before any is fed
+            # every process imports its fetcher and clients at once, before the clock starts
+            fanout.call_all(
+                [s.worker for s in self._shares],
+                "fetcher.fetch_all",
+                [{"urls": [], "concurrency": s.concurrency, **self._options} for s in self._shares],
+            )
+            for s in self._shares:
                 s.call = s.worker.stream(
                     "fetcher.fetch_stream", {"concurrency": s.concurrency, **self._options}
                 )
+                s.heard = time.monotonic()
         except BaseException:
             self._stack.close()
             raise
@@ -132,6 +148,9 @@ class Dispatch:
 
     def close(self) -> None:
         """Stop every worker (those still fetching are killed: nothing runs on)."""
+        for s in self._shares:
+            if s.call is not None and not s.call.done:
+                s.worker.kill()
         self._stack.close()
 
     @property
@@ -150,6 +169,7 @@ class Dispatch:
                 return
             self._feed()
             self._exchange(timeout_s=TICK_S)
+            self._check_alive()
             if self.on_tick is not None:
                 self.on_tick()
 
@@ -216,8 +236,19 @@ class Dispatch:
             self._received(by_fd[fd])
         return bool(r)
 
+    def _check_alive(self) -> None:
+        """Every request ends within its timeout: a worker that holds URLs and sends nothing
+        for much longer is stuck, and the run says so rather than hang."""
+        limit = self._options["timeout"] + SILENCE_GRACE_S
+        for s in self._shares:
+            if s.holds and time.monotonic() - s.heard > limit:
+                raise WorkerTimeout(
+                    f"{s.worker!r} sent no result in {limit:g} s while holding {s.holds} URLs"
+                )
+
     def _received(self, call: StreamCall) -> None:
         share = next(s for s in self._shares if s.call is call)
+        share.heard = time.monotonic()
         for index, result in call.receive():
             self._waiting[index] = result
             share.holds -= 1

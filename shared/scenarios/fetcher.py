@@ -484,18 +484,39 @@ def summarize(results: Sequence[FetchResult], wall_s: float) -> Summary:
     return Summary(len(results), wall_s, counts)
 
 
-def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str] | None) -> None:
-    """``python -m impls.<model>_impl.fetcher [URL...]``: the same demo for every model.
-
-    Without URLs, starts the test server and, with each of the model's clients, fetches
-    200 x ``/delay/100`` at concurrency 50 (ideal: 4 waves of 0.1 s), then one URL per fault.
-    """
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.fetcher [URL...] [--client C] [-c N] [--timeout S]``."""
     parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl.fetcher")
     parser.add_argument("urls", nargs="*", help="URLs to fetch (default: a local test batch)")
     parser.add_argument("--client", choices=spec.CLIENTS[model], help="default: each in turn")
     parser.add_argument("-c", "--concurrency", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=1.0)
     args = parser.parse_args(argv)
+    try:
+        client = args.client or spec.CLIENTS[model][0]
+        spec.check_fetch_args(model, client, args.concurrency, args.timeout)
+    except ValueError as e:
+        parser.error(str(e))
+    return args
+
+
+def demo(model: str, args: argparse.Namespace, fetch_all: Callable[..., list[FetchResult]]) -> None:
+    """``python -m impls.<model>_impl.fetcher [URL...]``: the same demo for every model.
+
+    Without URLs, starts the test server and, with each of the model's clients, fetches
+    200 x ``/delay/100`` at concurrency 50 (ideal: 4 waves of 0.1 s), then one URL per fault.
+    Each client's faults end the same way in every model (PORT is the test server's, FREE a
+    port nothing listens on)::
+
+        httpx, faults: T s, N req/s, 0/7 ok
+             1 x http://127.0.0.1:PORT/status/503       status 503, http
+             1 x http://127.0.0.1:PORT/close            status None, protocol
+             1 x http://127.0.0.1:PORT/truncated        status 200, protocol
+             1 x http://127.0.0.1:PORT/garbage          status None, protocol
+             1 x http://127.0.0.1:PORT/delay/3000       status None, timeout
+             1 x http://127.0.0.1:FREE/                 status None, connect
+             1 x ftp://x/                               status None, invalid-url
+    """
     clients = [args.client] if args.client else list(spec.CLIENTS[model])
     runs = {f"{len(args.urls)} URLs": args.urls}
     with contextlib.ExitStack() as stack:
@@ -503,7 +524,7 @@ def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str
             from shared.harness.server import ServerProcess
 
             srv = stack.enter_context(ServerProcess())
-            stack.callback(_until_idle, srv)  # a timed-out /delay runs on in the server
+            stack.callback(srv.wait_idle)  # a timed-out /delay runs on in the server
             u = srv.url
             faults = ["/status/503", "/close", "/truncated", "/garbage", "/delay/3000"]
             refused = f"http://127.0.0.1:{unused_port()}/"
@@ -526,9 +547,9 @@ def demo(model: str, fetch_all: Callable[..., list[FetchResult]], argv: list[str
     sys.stdout.flush()
 
 
-def bare_demo(model: str, get_all: Callable[..., dict[str, int]], argv: list[str] | None) -> None:
-    """``python -m impls.<model>_impl.bare``: each of the model's clients, alone, against the
-    test server: ``--requests`` x ``/delay/{--delay}`` at ``-c``."""
+def bare_demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.bare [--client C] [-c N] [--requests N]
+    [--delay MS]``."""
     parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl.bare")
     parser.add_argument("--client", choices=spec.CLIENTS[model], help="default: each in turn")
     parser.add_argument("-c", "--concurrency", type=int, default=100)
@@ -537,6 +558,12 @@ def bare_demo(model: str, get_all: Callable[..., dict[str, int]], argv: list[str
     args = parser.parse_args(argv)
     if args.concurrency < 1 or args.requests < 1 or args.delay < 0:
         parser.error("-c and --requests must be >= 1, --delay >= 0")
+    return args
+
+
+def bare_demo(model: str, args: argparse.Namespace, get_all: Callable[..., dict[str, int]]) -> None:
+    """``python -m impls.<model>_impl.bare``: each of the model's clients, alone, against the
+    test server: ``--requests`` x ``/delay/{--delay}`` at ``-c``."""
     from shared.harness.server import ServerProcess
 
     with ServerProcess() as srv:
@@ -547,9 +574,3 @@ def bare_demo(model: str, get_all: Callable[..., dict[str, int]], argv: list[str
             rate = args.requests / (clock() - t0)
             print(f"{client}: {args.requests} requests, {rate:.0f} req/s, statuses {statuses}")
     sys.stdout.flush()
-
-
-def _until_idle(srv: Any, within_s: float = 5.0) -> None:
-    end = clock() + within_s
-    while srv.stats()["inflight"] and clock() < end:
-        time.sleep(0.05)

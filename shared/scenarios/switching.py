@@ -1,10 +1,11 @@
 """The model-free half of the switching scenario: sizes, argument checks, limits, results.
 
 The three ``impls/<model>_impl/switching.py`` files hold only scheduling: who waits on what,
-who wakes whom. Everything else lives here once (STYLE.md, principle 2): how many handoffs a
-round makes, the checks on ``n``, how RSS is read, whether this machine can start ``n``
-threads, and the result dicts, which also verify what the model did (the ping-pong really
-alternated, every spawned task really ran) so that no number comes from a run that went wrong.
+who wakes whom. Everything else lives here once (docs/design.md: how a scenario is split):
+how many handoffs a round makes, the checks on ``n``, how RSS is read, whether this machine
+can start ``n`` threads, and the result dicts, which also verify what the model did (the
+ping-pong really alternated, every spawned task really ran) so that no number comes from a
+run that went wrong.
 
 What each function measures, in one line (the benchmarks in ``benchmarks/test_switching.py``
 explain why these are different things):
@@ -25,7 +26,7 @@ import gc
 import os
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared import spec
@@ -314,7 +315,8 @@ def rss_refused(n: int, note: str, **extra: Any) -> dict[str, Any]:
 # --- the demos (``python -m impls.<model>_impl.switching``) -------------------------------
 
 
-def demo_args(model: str, argv: list[str] | None = None) -> argparse.Namespace:
+def demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.switching [--quick]`` (asyncio: ``[--loop L]``)."""
     parser = argparse.ArgumentParser(
         prog=f"python -m impls.{model}_impl.switching",
         description=f"Switch, yield, spawn and memory costs of the {model} model, measured once.",
@@ -327,7 +329,7 @@ def demo_args(model: str, argv: list[str] | None = None) -> argparse.Namespace:
 
 def demo(
     model: str,
-    quick: bool,
+    args: argparse.Namespace,
     ping_pong: Callable[..., dict[str, Any]],
     yield_loop: Callable[..., dict[str, Any]],
     raw_switch: Callable[..., dict[str, Any]],
@@ -345,13 +347,13 @@ def demo(
     for kind in spec.MODEL_FACTS[model].raw_kinds:
         r = raw_switch(RAW_SWITCHES, kind)
         print(f"raw_switch_ns  {r['elapsed_s'] / RAW_SWITCHES * 1e9:10.0f} ns  {kind}")
-    for n in SPAWN_SIZES[:1] if quick else SPAWN_SIZES:
+    for n in SPAWN_SIZES[:1] if args.quick else SPAWN_SIZES:
         for variant in spec.MODEL_FACTS[model].spawn_variants:
             repeat = repeat_for(n)
             r = spawn_join(n, repeat, variant)
             per = r["elapsed_s"] / (n * repeat) * 1e6
             print(f"spawn_join_us  {per:10.1f} us  {variant}, n={n}")
-    for n in RSS_SIZES[:1] if quick else RSS_SIZES:
+    for n in RSS_SIZES[:1] if args.quick else RSS_SIZES:
         r = parked_rss(n)
         kib = r["kib_per_task"]
         figure = f"{kib:10.2f} KiB" if kib is not None else f"{'-':>10}    "
