@@ -8,6 +8,11 @@ One pytest-benchmark group per point (``fetch delay=50ms concurrency=100``); the
 the end of the run (``shared.report.terminal``) prints, per point, req/s, efficiency, latency
 and the server's CPU share side by side.
 
+``test_fetch_bare`` runs each pair's client alone at the c=100 points (``impls/<model>_impl/
+bare.py``, ``variant="bare"``), right after the pair's row, and the pair's own rounds each
+follow a bare round: ``fetch_over_bare`` (under 0.9 is our fetcher's cost, noted on the row).
+Every row carries the client's CPU time per request (``client_cpu_us_per_req``).
+
 ``test_wrk`` measures the same points with wrk (C, epoll) first: the most this server gives
 on this machine, so each pair's rate also reads as a fraction of it (``of_wrk``). wrk and the
 server share the machine's cores, as every client does.
@@ -106,6 +111,13 @@ CASES = [
     for c, d in POINTS
     for pair in spec.PAIRS
 ]
+#: each pair's bare client at the points that have one, right after the pair's fetch_all
+BARE_CASES = [
+    pytest.param(pair, c, d, id=f"{pair.id}-bare-{sweep.point_id(c, d)}")
+    for c, d in POINTS
+    if c in sweep.BARE_CONCURRENCY
+    for pair in spec.PAIRS
+]
 
 
 @pytest.mark.parametrize(("pair", "concurrency", "delay_ms"), CASES)
@@ -119,17 +131,13 @@ def test_fetch(
     concurrency: int,
     delay_ms: int,
 ) -> None:
-    """req/s of one pair at one point: timed rounds of one ``fetch_all`` each."""
+    """req/s of one pair at one point: timed rounds of one ``fetch_all`` each; where the point
+    has bare rows, each round follows a round of the bare client (``bare_req_per_s``,
+    ``fetch_over_bare``), so that a slow spell of the machine hits both alike."""
     skip_unless_in_run(quick, concurrency)
     benchmark.group = sweep.group(concurrency, delay_ms)
     worker = workers.get(pair.kind)
-    args = {
-        "model": pair.model,
-        "url": sweep.delay_url(server.url, delay_ms),
-        "concurrency": concurrency,
-        "timeout": sweep.TIMEOUT_S,
-        "client": pair.client,
-    }
+    args = round_args(pair, server, concurrency, delay_ms)
     deadline = QUICK_PROBE_DEADLINE_S if quick else sizing.PROBE_DEADLINE_S
     notes = []
 
@@ -146,7 +154,7 @@ def test_fetch(
             run,
             concurrency,
             delay_ms,
-            budget_s=sizing.budget_s(delay_ms, quick),
+            budget_s=sizing.budget_s(delay_ms, quick, concurrency),
             max_rounds=sizing.QUICK_ROUNDS if quick else sizing.ROUNDS,
             deadline_s=deadline,
         )
@@ -154,6 +162,8 @@ def test_fetch(
         too_slow(benchmark, server, pair, concurrency, delay_ms, deadline)
     fail_on_errors(pair, concurrency, delay_ms, plan.probes)
     requests = plan.requests
+    if quick and concurrency not in sizing.QUICK_FULL_CONCURRENCY:
+        notes.append(sizing.QUICK_NOTE.format(budget=plan.budget_s))
     if plan.bounded:
         notes.append(
             f"one timed wave only: {sizing.SMALL_PROBE_REQUESTS} requests ran at "
@@ -161,10 +171,19 @@ def test_fetch(
         )
 
     roundtrip_s(worker)  # measured now, so the meters below see the timed rounds only
-    server.reset()
-    assert worker.pid is not None
     kwargs = {**args, "requests": requests}
-    with machine.CpuMeter(server.pid) as srv, machine.CpuMeter(worker.pid) as cli:
+    bare: list[dict[str, Any]] = []
+    interleave = concurrency in sweep.BARE_CONCURRENCY and not plan.bounded
+
+    def bare_round() -> None:
+        bare.append(worker.call("shared.bench.sweep.fetch_round", **kwargs, variant="bare"))
+
+    if interleave:
+        bare_round()  # warm-up: the bare loop's imports and first client, untimed
+        bare.clear()
+    server.reset()
+    # the server's meter covers the interleaved bare rounds too: both load it alike
+    with machine.CpuMeter(server.pid) as srv:
         if plan.bounded:
             timed = time_one_bounded(benchmark, worker, kwargs, deadline)
         else:
@@ -175,6 +194,7 @@ def test_fetch(
                 kwargs,
                 rounds=plan.rounds,
                 warmup_rounds=0,
+                before_each=bare_round if interleave else None,
             )
     seen = server.stats()
     peak = seen["peak"]
@@ -196,13 +216,22 @@ def test_fetch(
         p50, p99 = sweep.latency_ms(timed.results)
     if delay_ms and peak < concurrency:
         notes.append(f"only {peak} of {concurrency} requests were ever in flight at once")
-    bound = sweep.client_bound_note(cli.share, delay_ms)
+    client_cpu = sweep.cpu_share(timed.results)
+    bound = sweep.client_bound_note(client_cpu, delay_ms)
     if bound:
         notes.append(bound)
+    fail_on_errors(pair, concurrency, delay_ms, bare)
+    versus = sweep.versus_bare(bare, timed.results)
+    if versus["fetch_over_bare"] is not None and versus["fetch_over_bare"] < sweep.BARE_AT_LEAST:
+        notes.append(sweep.BELOW_BARE_NOTE.format(**versus))
     if pair.client == "httpx":
         other = next(p for p in spec.PAIRS if p.label == pair.label and p.client != "httpx")
         seen_other = session.find(
-            request.config, pair=other.id, concurrency=concurrency, delay_ms=delay_ms
+            request.config,
+            pair=other.id,
+            variant=other.variant,
+            concurrency=concurrency,
+            delay_ms=delay_ms,
         )
         if seen_other is not None and seen_other["value"]:
             note = sweep.httpx_note(
@@ -229,7 +258,10 @@ def test_fetch(
         errors=0 if timed.result is not None else None,
         server_cpu=srv.share,
         server_saturated=srv.share is not None and srv.share >= sweep.SATURATED_AT,
-        client_cpu=cli.share,
+        client_cpu=client_cpu,
+        client_cpu_us_per_req=sweep.cpu_us_per_req(timed.results),
+        **versus,
+        quick=quick,
         server_peak_inflight=peak,
         probe_req_per_s=plan.probe_req_per_s,
         steady_req_per_s=plan.steady_req_per_s,
@@ -239,6 +271,87 @@ def test_fetch(
         timeout_s=sweep.TIMEOUT_S,
         note="; ".join(notes) or None,
     )
+
+
+@pytest.mark.parametrize(("pair", "concurrency", "delay_ms"), BARE_CASES)
+def test_fetch_bare(
+    benchmark: Any,
+    request: pytest.FixtureRequest,
+    workers: Workers,
+    server: ServerProcess,
+    quick: bool,
+    pair: spec.Pair,
+    concurrency: int,
+    delay_ms: int,
+) -> None:
+    """req/s of the pair's client alone (``impls/<model>_impl/bare.py``): the same point, the
+    same rounds as the pair's ``fetch_all`` row (timed on their own, right after it)."""
+    skip_unless_in_run(quick, concurrency)
+    benchmark.group = sweep.group(concurrency, delay_ms)
+    fields = row_fields(pair, concurrency, delay_ms)
+    fetched = session.find(request.config, **fields)
+    if fetched is None or not fetched.get("bare_req_per_s"):
+        pytest.skip(f"{pair.id}: no fetch_all rounds at this point to run the bare loop beside")
+    worker = workers.get(pair.kind)
+    kwargs = {
+        **round_args(pair, server, concurrency, delay_ms),
+        "requests": fetched["requests"],
+        "variant": "bare",
+    }
+    roundtrip_s(worker)
+    server.reset()
+    timed = time_calls(
+        benchmark,
+        worker,
+        "shared.bench.sweep.fetch_round",
+        kwargs,
+        rounds=fetched["rounds"],
+        warmup_rounds=0,
+    )
+    fail_on_errors(pair, concurrency, delay_ms, timed.results)
+    peak = server.stats()["peak"]
+    if peak > concurrency:
+        pytest.fail(f"{pair.id} bare: {peak} requests in flight at once, more than {concurrency}")
+    rate = fetched["requests"] / timed.median_s if timed.median_s else None
+    record(
+        benchmark,
+        **{**fields, "variant": "bare"},
+        value=rate,
+        timed=timed,
+        requests=fetched["requests"],
+        rounds=len(timed.results),
+        efficiency=sweep.efficiency(rate, concurrency, delay_ms),
+        ideal_req_per_s=sweep.ideal_rate(concurrency, delay_ms),
+        client_cpu=sweep.cpu_share(timed.results),
+        client_cpu_us_per_req=sweep.cpu_us_per_req(timed.results),
+        server_peak_inflight=peak,
+        errors=0,
+        loop=pair.kind.loop,
+        timeout_s=sweep.TIMEOUT_S,
+        quick=quick,
+        note=(
+            f"{pair.client} alone ({pair.model} model, impls/{pair.model}_impl/bare.py): no "
+            "fetch_all, no deadline, no per-URL result; the same client options and rounds"
+            + (
+                "; " + sizing.QUICK_NOTE.format(budget=fetched.get("round_budget_s"))
+                if quick
+                else ""
+            )
+        ),
+    )
+
+
+def round_args(
+    pair: spec.Pair, server: ServerProcess, concurrency: int, delay_ms: int
+) -> dict[str, Any]:
+    """``sweep.fetch_round``'s arguments for a pair at a point, but for the round's size."""
+    return {
+        "model": pair.model,
+        "url": sweep.delay_url(server.url, delay_ms),
+        "concurrency": concurrency,
+        "timeout": sweep.TIMEOUT_S,
+        "client": pair.client,
+    }
 
 
 def row_fields(pair: spec.Pair, concurrency: int, delay_ms: int) -> dict[str, Any]:

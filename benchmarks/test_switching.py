@@ -59,6 +59,8 @@ Noise: this machine is shared, and the same figure can move by x2 between two mi
 from __future__ import annotations
 
 import statistics
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -85,9 +87,9 @@ SPAWN_CASES = [
     for n in switching.spawn_sizes(mech)
 ]
 #: every kind's Event ping-pong between its own tasks, then each model's others (thread:
-#: between two processes), recorded under that variant
-SWITCH_CASES = [pytest.param(kind, None, kind.variant, id=kind.id) for kind in spec.RUNNERS] + [
-    pytest.param(kind, other, other, id=f"{kind.model}-{other}")
+#: between two processes), recorded under that variant; the id is the round-robin case's
+SWITCH_PARAMS = [pytest.param(kind, None, kind.variant, id=kind.id) for kind in spec.RUNNERS] + [
+    pytest.param(kind, other, other, id=f"{kind.id}-{other}")
     for kind in spec.DEFAULT_KINDS
     for other in kind.facts.ping_pongs
 ]
@@ -115,6 +117,110 @@ def _per_op(timed: timing.Timed, ops: int, scale: float) -> dict[str, float | No
     }
 
 
+#: round-robin cycles per group: every kind's round, in turn, this many times
+RR_CYCLES, QUICK_RR_CYCLES = 8, 3
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of a switching group: a kind, and what one of its rounds calls."""
+
+    id: str
+    kind: spec.WorkerKind
+    fn: str
+    kwargs: dict[str, Any]
+    ops: int
+
+
+@pytest.fixture(scope="session")
+def round_robin() -> dict[str, dict[str, list[float]]]:
+    """Round-robin seconds per round, by group and case id, measured once per group."""
+    return {}
+
+
+def _round_robin(
+    cache: dict[str, dict[str, list[float]]],
+    group: str,
+    cases: list[Case],
+    workers: Workers,
+    quick: bool,
+) -> dict[str, list[float]]:
+    """Every case's rounds taken in turn (one round of each, then again), so that a slow
+    spell of the machine hits them all alike; timed as pytest-benchmark times a round
+    (perf_counter around the worker call). Measured once, by the group's first test."""
+    if group not in cache:
+        for case in cases:  # warm-up: imports, first allocations
+            workers.get(case.kind).call(case.fn, **case.kwargs)
+        times: dict[str, list[float]] = {case.id: [] for case in cases}
+        for _ in range(QUICK_RR_CYCLES if quick else RR_CYCLES):
+            for case in cases:
+                worker = workers.get(case.kind)
+                t0 = time.perf_counter()
+                worker.call(case.fn, **case.kwargs)
+                times[case.id].append(time.perf_counter() - t0)
+        cache[group] = times
+    return cache[group]
+
+
+def _rr_figures(times: list[float], ops: int, scale: float) -> dict[str, Any]:
+    """``value`` from the round-robin rounds (median), ``value_min``/``value_max`` their
+    spread, per operation: where two rows' spreads overlap, neither is faster."""
+    return {
+        "value": statistics.median(times) / ops * scale,
+        "value_min": min(times) / ops * scale,
+        "value_max": max(times) / ops * scale,
+        "rr_rounds": len(times),
+    }
+
+
+def _figures(
+    benchmark: Any, timed: timing.Timed, ops: int, scale: float, rr: list[float] | None
+) -> dict[str, Any]:
+    """The row's figures: ``value`` and its spread from the group's round-robin rounds, the
+    test's own rounds beside it (``own_value``, ``best_value``, ``in_worker_value``)."""
+    figures: dict[str, Any] = _per_op(timed, ops, scale)
+    figures["own_value"] = figures["value"]
+    if rr is not None and not benchmark.disabled:
+        figures.update(_rr_figures(rr, ops, scale))
+    return figures
+
+
+SWITCH_CASES = [
+    Case(k.id, k, "switching.ping_pong", {"n": switching.HANDOFFS}, switching.HANDOFFS)
+    for k in spec.RUNNERS
+] + [
+    Case(
+        f"{k.id}-{other}",
+        k,
+        "switching.ping_pong",
+        {"n": switching.HANDOFFS, "variant": other},
+        switching.HANDOFFS,
+    )
+    for k in spec.DEFAULT_KINDS
+    for other in k.facts.ping_pongs
+]
+YIELD_CASES = [
+    Case(k.id, k, "switching.yield_loop", {"n": switching.HANDOFFS}, switching.HANDOFFS)
+    for k in spec.RUNNERS
+]
+
+
+def _spawn_cases(n: int) -> list[Case]:
+    """The spawn variants measured at ``n``, every kind's."""
+    return [
+        Case(
+            f"{kind.id}-{mech}",
+            kind,
+            "switching.spawn_join",
+            {"n": n, "repeat": switching.repeat_for(n, mech), "variant": mech},
+            n * switching.repeat_for(n, mech),
+        )
+        for kind in spec.RUNNERS
+        for mech in kind.facts.spawn_variants
+        if n in switching.spawn_sizes(mech)
+    ]
+
+
 def _rounds(quick: bool) -> int:
     return switching.rounds(switching.ROUNDS, quick)
 
@@ -125,16 +231,21 @@ def _skip_large_when_quick(n: int, quick: bool) -> None:
 
 
 @pytest.mark.benchmark(group="switch_ns")
-@pytest.mark.parametrize(("kind", "between", "variant"), SWITCH_CASES)
+@pytest.mark.parametrize(("kind", "between", "variant"), SWITCH_PARAMS)
 def test_switch_ns(
     benchmark: Any,
     workers: Workers,
     quick: bool,
+    round_robin: dict[str, dict[str, list[float]]],
     kind: spec.WorkerKind,
     between: str | None,
     variant: str,
 ) -> None:
     n = switching.HANDOFFS
+    rr = None
+    if not benchmark.disabled:
+        case = kind.id if between is None else f"{kind.id}-{between}"
+        rr = _round_robin(round_robin, "switch_ns", SWITCH_CASES, workers, quick)[case]
     worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
@@ -144,7 +255,7 @@ def test_switch_ns(
         rounds=_rounds(quick),
     )
     assert timed.result["handoffs"] == n
-    figures = _per_op(timed, n, 1e9)
+    figures = _figures(benchmark, timed, n, 1e9, rr)
     timing.record(
         benchmark,
         model=kind.model,
@@ -163,8 +274,17 @@ def test_switch_ns(
 
 @pytest.mark.benchmark(group="yield_ns")
 @pytest.mark.parametrize("kind", kind_params(spec.RUNNERS))
-def test_yield_ns(benchmark: Any, workers: Workers, quick: bool, kind: spec.WorkerKind) -> None:
+def test_yield_ns(
+    benchmark: Any,
+    workers: Workers,
+    quick: bool,
+    round_robin: dict[str, dict[str, list[float]]],
+    kind: spec.WorkerKind,
+) -> None:
     n = switching.HANDOFFS
+    rr = None
+    if not benchmark.disabled:
+        rr = _round_robin(round_robin, "yield_ns", YIELD_CASES, workers, quick)[kind.id]
     worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
@@ -174,7 +294,7 @@ def test_yield_ns(benchmark: Any, workers: Workers, quick: bool, kind: spec.Work
         rounds=_rounds(quick),
     )
     assert timed.result["yields"] == n
-    figures = _per_op(timed, n, 1e9)
+    figures = _figures(benchmark, timed, n, 1e9, rr)
     note = None
     if kind.facts.yield_variant is not None:
         note = (
@@ -231,6 +351,7 @@ def test_spawn_join_us(
     benchmark: Any,
     workers: Workers,
     quick: bool,
+    round_robin: dict[str, dict[str, list[float]]],
     kind: spec.WorkerKind,
     spawn_variant: str,
     variant: str,
@@ -239,6 +360,10 @@ def test_spawn_join_us(
     _skip_large_when_quick(n, quick)
     benchmark.group = f"spawn_join_us n={n}"
     repeat = switching.repeat_for(n, spawn_variant)
+    rr = None
+    if not benchmark.disabled:
+        times = _round_robin(round_robin, benchmark.group, _spawn_cases(n), workers, quick)
+        rr = times[f"{kind.id}-{spawn_variant}"]
     worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
@@ -248,7 +373,7 @@ def test_spawn_join_us(
         rounds=switching.rounds(switching.SPAWN_ROUNDS, quick),
     )
     assert timed.result["tasks"] == n * repeat
-    figures = _per_op(timed, n * repeat, 1e6)
+    figures = _figures(benchmark, timed, n * repeat, 1e6, rr)
     timing.record(
         benchmark,
         model=kind.model,

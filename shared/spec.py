@@ -13,6 +13,7 @@ gevent, asyncio or threading.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -478,7 +479,12 @@ _WHITESPACE = re.compile(r"\s")
 
 def is_valid_url(url: object) -> bool:
     """True for an absolute http(s) URL with a host; such a URL may still fail to connect."""
-    if not isinstance(url, str) or not url or _WHITESPACE.search(url):
+    return isinstance(url, str) and _valid_url(url)
+
+
+@functools.lru_cache(maxsize=1024)  # every model checks each request's URL: once per URL
+def _valid_url(url: str) -> bool:
+    if not url or _WHITESPACE.search(url):
         return False
     try:
         parts = urlsplit(url)

@@ -180,6 +180,25 @@ def test_in_flight_reaches_the_cap_and_never_exceeds_it(
     assert 0.55 < reply.elapsed_s < 0.75 * 3 * c * 0.2
 
 
+@pytest.mark.parametrize("pair", ALL_PAIRS)
+def test_no_request_waits_for_a_connection_on_its_own_clock(
+    workers: Workers, server: ServerProcess, pair: spec.Pair
+) -> None:
+    # The cap must be the model's (`concurrency` workers), not the client's pool: a worker
+    # started beyond it would wait for a pooled connection with its clock and its deadline
+    # running, which the server's peak cannot show (the pool keeps it at the cap).
+    c, delay = 8, 0.2
+    server.wait_idle()  # an earlier test's timed-out request must not share the server
+    reply = fetch(workers, pair, [f"{server.url}/delay/200"] * (3 * c), concurrency=c)
+    assert [r.error for r in reply.value] == [None] * (3 * c)
+    slowest = max(r.elapsed_s for r in reply.value)
+    assert slowest < 1.6 * delay, f"a request took {slowest:.3f} s for a {delay} s delay"
+    # nor may a request time out that never reached the server: two waves of 0.3 s fit in
+    # one 0.5 s timeout only if the second wave's clocks start when they are sent
+    reply = fetch(workers, pair, [f"{server.url}/delay/300"] * 8, concurrency=2, timeout=0.5)
+    assert [r.error for r in reply.value] == [None] * 8
+
+
 # --- the timeout ----------------------------------------------------------------------------
 
 

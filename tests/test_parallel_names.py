@@ -23,6 +23,7 @@ BEHAVIOUR_FILES = [f"{b.module}.py" for b in BEHAVIOURS]
 SCENARIO_FILES = [
     "eat_play.py",
     "fetcher.py",
+    "bare.py",
     "switching.py",
     "cpu.py",
     "layout.py",

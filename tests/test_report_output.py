@@ -214,14 +214,17 @@ def test_fetch_tables_show_the_side_figures_each_row_recorded() -> None:
             server_cpu=0.91,
             server_saturated=True,
             client_cpu=0.5,
+            client_cpu_us_per_req=250.4,
+            fetch_over_bare=0.85,
             server_peak_inflight=100,
             requests=3000,
         ),
         _rec("thread-httpx", None, delay_ms=50, concurrency=100, below_req_per_s=80.0, note="x"),
+        _rec("asyncio-aiohttp", 1900.0, delay_ms=50, concurrency=100, variant="bare"),
     ]
     lines = fetch_point_lines(res(recs))
     header = lines[1].split("  ")
-    cells = {line.split()[0]: line.split() for line in lines[2:4]}
+    cells = {line.split()[0]: line.split() for line in lines[2:5] if "(bare)" not in line}
     assert [h.strip() for h in header if h.strip()][:3] == ["pair", "req/s", "of best"]
     assert cells["asyncio-aiohttp"][1:] == [
         "1,800",
@@ -232,9 +235,14 @@ def test_fetch_tables_show_the_side_figures_each_row_recorded() -> None:
         "60.0",
         "0.91!",
         "0.50",
+        "250",
+        "0.85!",  # below 0.9 of its bare client: flagged
         "100",
         "3000",
     ]
+    # the bare client shows beside its pair, named so, and is no pair's "best"
+    bare = next(line.split() for line in lines if "(bare)" in line)
+    assert bare[:4] == ["asyncio-aiohttp", "(bare)", "1,900", "—"]
     assert cells["thread-httpx"][1] == "<80"
     assert cells["thread-httpx"][-1] == "yes"
     assert lines[-1].startswith("<N = one wave did not finish in time")

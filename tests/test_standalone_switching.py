@@ -23,7 +23,7 @@ def test_plan_names_every_figure_as_the_benchmarks_record_it() -> None:
     # --compare joins the two runs on these names: one missing or misnamed is a lost row
     n, raw_n = switching.HANDOFFS, switching.RAW_SWITCHES
     want = set()
-    for p in bench.SWITCH_CASES:
+    for p in bench.SWITCH_PARAMS:
         kind, _, variant = p.values
         want.add(standalone.key("switch_ns", n, kind.model, variant))
     for kind in spec.RUNNERS:

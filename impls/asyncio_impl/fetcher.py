@@ -3,9 +3,10 @@
 What it shows: every place a request waits is an ``await``, where the event loop runs other
 tasks until the socket is ready. n worker tasks in a ``TaskGroup``, each taking the next URL
 when it is free (``shared.scenarios.fetcher.Work``, as a thread pool's workers do), so at most n
-requests are in flight; ``asyncio.timeout`` is each request's deadline, cancelling the task
-wherever it awaits. httpx's ``AsyncClient`` mirrors the sync ``Client`` the other models use;
-aiohttp is asyncio's own client. The same code runs on uvloop
+requests are in flight; each request's deadline cancels its task wherever it awaits (one
+loop timer for the whole run, ``impls/asyncio_impl/deadline.py``: what ``asyncio.timeout``
+does, without a timer per request). httpx's ``AsyncClient`` mirrors the sync ``Client`` the
+other models use; aiohttp is asyncio's own client. The same code runs on uvloop
 (``ModelWorker("asyncio", loop="uvloop")``, ``switchbench fetch --loop uvloop``).
 
 Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
@@ -44,6 +45,7 @@ import aiohttp
 import httpx
 
 from impls.asyncio_impl import runner
+from impls.asyncio_impl.deadline import Deadline, Watchdog
 from shared import spec
 from shared.scenarios import fetcher
 from shared.spec import FetchResult
@@ -95,16 +97,22 @@ def fetch_stream(
 
 
 async def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
-    async with _open_client(plan) as get:
-        async with asyncio.TaskGroup() as tasks:  # after Ctrl-C: cancels and awaits every task
-            # `concurrency` worker tasks, started now; leaving the block awaits them all (the
-            # loop runs them meanwhile)
-            for _ in range(work.workers(plan.concurrency)):
-                tasks.create_task(_work(get, plan, work))
+    watchdog = Watchdog(plan.timeout)
+    try:
+        async with _open_client(plan) as get:
+            async with asyncio.TaskGroup() as tasks:  # after Ctrl-C: cancels and awaits them
+                # `concurrency` worker tasks, started now; leaving the block awaits them all
+                # (the loop runs them meanwhile)
+                for _ in range(work.workers(plan.concurrency)):
+                    tasks.create_task(_work(get, watchdog, plan, work))
+    finally:
+        watchdog.close()
 
 
-async def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
+async def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
+    # this worker's deadline, restarted for each of its requests
+    deadline = watchdog.deadline()
     while (job := work.take()) is not None:
         if job is fetcher.REFILL:
             # the next URLs come over a pipe: wait for them in a thread, so the loop runs the
@@ -112,19 +120,25 @@ async def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
             await asyncio.to_thread(work.refill)
             continue
         index, url = job
-        work.put(index, await _fetch_one(get, plan, url))
+        work.put(index, await _fetch_one(get, deadline, plan, url))
 
 
-async def _fetch_one(get: Get, plan: fetcher.Plan, url: str) -> FetchResult:
+async def _fetch_one(get: Get, deadline: Deadline, plan: fetcher.Plan, url: str) -> FetchResult:
     if not spec.is_valid_url(url):
         return fetcher.invalid(url)
     attempt = plan.attempt(url)
+    # one deadline for the whole request: the loop cancels this task where it awaits
+    deadline.start(plan.timeout)
     try:
-        # one deadline for the whole request: the loop cancels this task where it awaits
-        async with asyncio.timeout(plan.timeout):
-            await get(attempt)
+        await get(attempt)
+    except asyncio.CancelledError as exc:
+        if not deadline.timed_out():
+            raise
+        return attempt.failure(fetcher.DeadlineExceeded(exc))
     except Exception as exc:
+        deadline.stop()
         return attempt.failure(exc)
+    deadline.stop()
     return attempt.result()
 
 
@@ -135,13 +149,7 @@ async def _open_client(plan: fetcher.Plan) -> AsyncIterator[Get]:
         async with httpx.AsyncClient(**fetcher.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
-        connector, options = fetcher.aiohttp_options(plan)
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(**connector), **options
-        ) as session:
-            # aiohttp resends a GET once when its connection drops, with no public switch
-            # (aio-libs/aiohttp#10790); its own test client turns it off the same way
-            session._retry_connection = False
+        async with fetcher.aiohttp_session(plan) as session:
             yield partial(_get_aiohttp, session)
 
 
@@ -157,8 +165,11 @@ async def _get_aiohttp(session: aiohttp.ClientSession, attempt: fetcher.Attempt)
     # awaits the head: the loop runs other tasks meanwhile
     async with session.get(attempt.url, allow_redirects=False) as response:
         attempt.head(response.status)
-        async for chunk in response.content.iter_any():  # awaits each chunk as it arrives
-            attempt.body(chunk)
+        if attempt.fits(response.content_length):
+            attempt.body(await response.read())  # awaits the whole body
+        else:
+            async for chunk in response.content.iter_any():  # awaits each chunk as it arrives
+                attempt.body(chunk)
 
 
 if __name__ == "__main__":

@@ -30,10 +30,7 @@ benchmark run, are in docs/results/report.md and the README's Results::
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -42,6 +39,7 @@ from typing import Any
 import httpx
 import urllib3
 
+from impls.thread_impl.deadline import Deadline, Watchdog
 from shared import spec
 from shared.scenarios import fetcher
 from shared.spec import FetchResult
@@ -49,7 +47,7 @@ from shared.spec import FetchResult
 MODEL = "thread"
 
 #: fetch one URL with the run's client, reporting to the attempt as the response arrives
-Get = Callable[[fetcher.Attempt, "_Deadline"], None]
+Get = Callable[[fetcher.Attempt, Deadline], None]
 
 
 def fetch_all(
@@ -74,7 +72,7 @@ def fetch_all(
     )
     if plan.processes > 1:
         return fetcher.across_processes(spec.kind_for(MODEL), plan, urls)
-    work = fetcher.Work(urls)
+    work = fetcher.Work(urls, threads=True)
     _run(plan, work)
     return work.results()
 
@@ -93,7 +91,7 @@ def fetch_stream(
 
 
 def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
-    with _open_client(plan) as get, _Watchdog() as watchdog:
+    with _open_client(plan) as get, Watchdog(plan.timeout) as watchdog:
         with ThreadPoolExecutor(max_workers=plan.concurrency) as pool:
             try:
                 # `concurrency` worker threads, started now
@@ -109,25 +107,27 @@ def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
                 work.stop()
 
 
-def _work(get: Get, watchdog: _Watchdog, plan: fetcher.Plan, work: fetcher.Work) -> None:
+def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
+    # this worker's deadline, restarted for each of its requests
+    deadline = watchdog.deadline()
     while (job := work.take()) is not None:
         if job is fetcher.REFILL:
             work.refill()  # the next URLs come over a pipe: blocks this thread until they do
             continue
         index, url = job
-        work.put(index, _fetch_one(get, watchdog, plan, url))
+        work.put(index, _fetch_one(get, deadline, plan, url))
 
 
-def _fetch_one(get: Get, watchdog: _Watchdog, plan: fetcher.Plan, url: str) -> FetchResult:
+def _fetch_one(get: Get, deadline: Deadline, plan: fetcher.Plan, url: str) -> FetchResult:
     if not spec.is_valid_url(url):
         return fetcher.invalid(url)
     attempt = plan.attempt(url)
+    # one deadline for the whole request: a blocked thread cannot be interrupted, so every
+    # blocking call gets the time left, and the watchdog cuts a body still reading
+    deadline.start(plan.timeout)
     try:
-        # one deadline for the whole request: a blocked thread cannot be interrupted, so
-        # every blocking call gets the time left, and the watchdog cuts a body still reading
-        with watchdog.deadline(plan.timeout) as deadline:
-            get(attempt, deadline)
+        get(attempt, deadline)
     except Exception as exc:
         return attempt.failure(exc)
     return attempt.result()
@@ -145,7 +145,7 @@ def _open_client(plan: fetcher.Plan) -> Iterator[Get]:
             yield partial(_get_urllib3, manager)
 
 
-def _get_httpx(session: httpx.Client, attempt: fetcher.Attempt, deadline: _Deadline) -> None:
+def _get_httpx(session: httpx.Client, attempt: fetcher.Attempt, deadline: Deadline) -> None:
     # blocks this thread until the head arrives (httpx gives each phase the whole timeout)
     with session.stream("GET", attempt.url) as response:
         attempt.head(response.status_code)
@@ -157,7 +157,7 @@ def _get_httpx(session: httpx.Client, attempt: fetcher.Attempt, deadline: _Deadl
 
 
 def _get_urllib3(
-    manager: urllib3.PoolManager, attempt: fetcher.Attempt, deadline: _Deadline
+    manager: urllib3.PoolManager, attempt: fetcher.Attempt, deadline: Deadline
 ) -> None:
     # blocks this thread until the head arrives, within the time left
     response = manager.request(
@@ -169,115 +169,26 @@ def _get_urllib3(
     )
     try:
         attempt.head(response.status)
-        # the read that ends the body hands the connection back to the pool (then None here)
-        while (connection := response.connection) is not None and connection.sock is not None:
-            connection.sock.settimeout(deadline.left())  # the next read may take the time left
-            chunk = response.read1(fetcher.CHUNK_BYTES, decode_content=False)  # blocks
-            if not chunk:
-                break
-            attempt.body(chunk)
+        if response.connection is None:  # the head ended the response: no body to wait for
+            attempt.body(response.read(decode_content=False))
+            return
+        # the body may take many reads, each within the socket's timeout: the watchdog holds
+        # the deadline for them all
+        with deadline.watch(response.connection.sock):
+            if attempt.fits(response.headers.get("content-length")):
+                attempt.body(response.read(decode_content=False))  # blocks until all is read
+            else:
+                # the read that ends the body hands the connection back to the pool (then None)
+                while response.connection is not None:
+                    chunk = response.read1(fetcher.CHUNK_BYTES, decode_content=False)  # blocks
+                    if not chunk:
+                        break
+                    attempt.body(chunk)
     except BaseException:
         response.close()  # the body is not read to its end: the connection cannot be reused
         raise
     finally:
         response.release_conn()  # the connection (or, once closed, its slot) back to the pool
-
-
-class _Deadline:
-    """One request's deadline; it shares the watchdog's lock."""
-
-    def __init__(self, lock: threading.Condition, at: float) -> None:
-        self.at = at
-        self.done = False
-        self.expired = False
-        self._lock = lock
-        self._sock: socket.socket | None = None
-
-    def left(self) -> float:
-        """Seconds until the deadline; ``fetcher.DeadlineExceeded`` if none."""
-        left = self.at - fetcher.clock()
-        if left <= 0:
-            raise fetcher.DeadlineExceeded
-        return left
-
-    @contextlib.contextmanager
-    def watch(self, sock: socket.socket) -> Iterator[None]:
-        """While inside, reaching the deadline shuts ``sock`` down (the read blocked on it ends)."""
-        with self._lock:
-            if self.expired:
-                raise fetcher.DeadlineExceeded
-            self._sock = sock
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._sock = None
-
-    def expire(self) -> None:
-        """Called by the watchdog, holding the lock."""
-        if self.done:
-            return
-        self.expired = True
-        if self._sock is not None:
-            with contextlib.suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
-
-
-class _Watchdog:
-    """One timer thread per run that expires each request's :class:`_Deadline` on time.
-
-    Every request has the same timeout, so deadlines expire in the order they were set: a
-    queue, not a heap. Finished requests leave the queue when the watchdog next wakes, which
-    is at the oldest unfinished deadline: it sleeps through a run where nothing is late.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Condition()
-        self._queue: collections.deque[_Deadline] = collections.deque()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="fetch-watchdog")
-
-    def __enter__(self) -> _Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._closed = True
-            self._lock.notify()
-        self._thread.join()
-
-    @contextlib.contextmanager
-    def deadline(self, timeout: float) -> Iterator[_Deadline]:
-        """A deadline ``timeout`` s from now; past it, leaving the block raises DeadlineExceeded."""
-        with self._lock:
-            deadline = _Deadline(self._lock, fetcher.clock() + timeout)
-            self._queue.append(deadline)
-            if len(self._queue) == 1:
-                self._lock.notify()
-        try:
-            yield deadline
-        except Exception as exc:
-            if self._finish(deadline):
-                raise fetcher.DeadlineExceeded from exc  # what the cut read raised is moot
-            raise
-        if self._finish(deadline):
-            raise fetcher.DeadlineExceeded
-
-    def _finish(self, deadline: _Deadline) -> bool:
-        """Take the deadline off the watch; True if it had expired."""
-        with self._lock:
-            deadline.done = True
-            return deadline.expired
-
-    def _run(self) -> None:
-        with self._lock:
-            while not self._closed:
-                now = fetcher.clock()
-                while self._queue and (self._queue[0].done or self._queue[0].at <= now):
-                    self._queue.popleft().expire()
-                # sleeps until the oldest unfinished deadline, or a new first one
-                self._lock.wait(self._queue[0].at - now if self._queue else None)
 
 
 if __name__ == "__main__":

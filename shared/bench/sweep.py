@@ -15,6 +15,7 @@ fetcher only when it runs, inside the process that runs it.
 from __future__ import annotations
 
 import importlib
+import statistics
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,15 @@ CONCURRENCY: tuple[int, ...] = (1, 10, 100, 1000)
 DELAYS_MS: tuple[int, ...] = (0, 50)
 #: the points ``--quick`` keeps
 QUICK_CONCURRENCY: tuple[int, ...] = (10, 100)
+
+#: the points (concurrency) where every pair also runs its bare client (variant "bare")
+BARE_CONCURRENCY: tuple[int, ...] = (100,)
+#: fetch_all at less than this fraction of its bare client's rate is a defect of ours
+BARE_AT_LEAST = 0.9
+BELOW_BARE_NOTE = (
+    "fetch_all ran at {fetch_over_bare:.2f} of its bare client's rate ({bare_req_per_s:.0f} "
+    "req/s, in rounds interleaved with these): below 0.9, the fetcher's own cost"
+)
 
 #: per-request timeout: generous, a request that needs it is a failure worth seeing
 TIMEOUT_S = 30.0
@@ -76,41 +86,107 @@ def efficiency(rate: float | None, concurrency: int, delay_ms: int) -> float | N
 # --- one round ------------------------------------------------------------------------------
 
 
+#: what a round runs: the project's fetcher, or the client alone (``impls/<model>_impl/bare.py``)
+VARIANTS: tuple[str, ...] = ("fetch_all", "bare")
+
+
 def fetch_round(
-    *, model: str, url: str, requests: int, concurrency: int, timeout: float, client: str
+    *,
+    model: str,
+    url: str,
+    requests: int,
+    concurrency: int,
+    timeout: float,
+    client: str,
+    variant: str = "fetch_all",
 ) -> dict[str, Any]:
-    """One ``fetch_all`` of ``requests`` copies of ``url`` with ``model``'s fetcher.
+    """One ``fetch_all`` of ``requests`` copies of ``url`` with ``model``'s fetcher, or with
+    ``variant="bare"`` the same requests by the client alone (``bare.get_all``).
 
     Runs where it is called (a model worker, or a standalone process that has set up the
     model, gevent patched first). Returns a summary small enough to cross the worker channel
-    cheaply: the in-process wall time of the call, each request's own latency, and the error
-    kinds (a non-200 answer counts as ``status-N``).
+    cheaply: the in-process wall time of the call, the CPU time this process spent meanwhile
+    (every thread of it), each request's own latency (``fetch_all`` only: the bare loop keeps
+    no clock per request), and the error kinds (a non-200 answer counts as ``status-N``).
     """
     spec.check_fetch_args(model, client, concurrency, timeout)
-    fetcher = importlib.import_module(f"impls.{model}_impl.fetcher")
-    urls = [url] * requests
-    t0 = time.perf_counter()
-    results = fetcher.fetch_all(urls, concurrency=concurrency, timeout=timeout, client=client)
-    elapsed = time.perf_counter() - t0
-    if len(results) != requests:
-        raise RuntimeError(f"fetch_all returned {len(results)} results for {requests} URLs")
-    return round_summary(results, elapsed)
+    spec.check_choice(variant, VARIANTS, "variant")
+    errors: Counter[str] = Counter()
+    latencies: list[float] = []
+    if variant == "bare":
+        bare = importlib.import_module(f"impls.{model}_impl.bare")
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        statuses = bare.get_all(
+            url, requests=requests, concurrency=concurrency, timeout=timeout, client=client
+        )
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        if sum(statuses.values()) != requests:
+            raise RuntimeError(f"the bare loop answered {statuses} for {requests} requests")
+        errors.update({f"status-{s}": n for s, n in statuses.items() if s != "200"})
+    else:
+        fetcher = importlib.import_module(f"impls.{model}_impl.fetcher")
+        urls = [url] * requests
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        results = fetcher.fetch_all(urls, concurrency=concurrency, timeout=timeout, client=client)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        if len(results) != requests:
+            raise RuntimeError(f"fetch_all returned {len(results)} results for {requests} URLs")
+        errors.update(fetch_errors(results))
+        latencies = [r.elapsed_s for r in results]
+    return {
+        "variant": variant,
+        "requests": requests,
+        "elapsed_s": elapsed,
+        "cpu_s": cpu,
+        "latencies_s": latencies,
+        "errors": dict(errors),
+    }
 
 
-def round_summary(results: Sequence[spec.FetchResult], elapsed_s: float) -> dict[str, Any]:
-    """What :func:`fetch_round` returns for ``results`` fetched in ``elapsed_s``."""
+def cpu_share(rounds: Iterable[dict[str, Any]]) -> float | None:
+    """The client's CPU seconds per wall second over rounds (1.0 = one core)."""
+    rounds = list(rounds)
+    wall = sum(r["elapsed_s"] for r in rounds)
+    return sum(r["cpu_s"] for r in rounds) / wall if wall else None
+
+
+def versus_bare(
+    bare: Sequence[dict[str, Any]], fetched: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """fetch_all against its bare client, from rounds run in pairs (a bare round, then a
+    fetch_all round of as many requests): ``fetch_over_bare`` is the median over pairs of
+    bare seconds / fetch_all seconds (in-worker times), with the pairs' min and max."""
+    n = min(len(bare), len(fetched))
+    if not n:
+        return {"fetch_over_bare": None, "bare_req_per_s": None, "bare_cpu_us_per_req": None}
+    ratios = sorted(b["elapsed_s"] / f["elapsed_s"] for b, f in zip(bare, fetched, strict=False))
+    return {
+        "fetch_over_bare": statistics.median(ratios),
+        "fetch_over_bare_min": ratios[0],
+        "fetch_over_bare_max": ratios[-1],
+        "bare_req_per_s": statistics.median(r["requests"] / r["elapsed_s"] for r in bare[:n]),
+        "bare_cpu_us_per_req": cpu_us_per_req(bare[:n]),
+        "bare_rounds": n,
+    }
+
+
+def cpu_us_per_req(rounds: Iterable[dict[str, Any]]) -> float | None:
+    """The client's CPU time per request over rounds, in microseconds."""
+    rounds = list(rounds)
+    n = sum(r["requests"] for r in rounds)
+    return 1e6 * sum(r["cpu_s"] for r in rounds) / n if n else None
+
+
+def fetch_errors(results: Iterable[spec.FetchResult]) -> dict[str, int]:
+    """Error kinds and counts of some fetch results; an answer other than 200 counts as
+    ``status-N``."""
     errors: Counter[str] = Counter()
     for r in results:
         if r.error is not None:
             errors[r.error] += 1
         elif r.status != 200:
             errors[f"status-{r.status}"] += 1
-    return {
-        "requests": len(results),
-        "elapsed_s": elapsed_s,
-        "latencies_s": [r.elapsed_s for r in results],
-        "errors": dict(errors),
-    }
+    return dict(errors)
 
 
 def error_kinds(rounds: Iterable[dict[str, Any]]) -> dict[str, int]:

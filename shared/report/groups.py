@@ -133,6 +133,8 @@ def groups(results: Results, metric: str | None = None) -> list[Group]:
             continue
         if r.metric == BEHAVIOUR:
             continue  # outcomes, not figures to rank: their own section (shared.report.behaviour)
+        if r.is_bare:
+            continue  # a bare row shows in the fetch table beside its pair, not ranked
         if r.is_limit:
             limits.append(r)
             continue

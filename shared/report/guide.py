@@ -132,7 +132,10 @@ def _zero_delay_rows(results: Results) -> list[Row]:
     return [
         r
         for r in results.of("req_per_s")
-        if not r.is_limit and number(r.param("delay_ms")) == 0 and (r.value or 0) > 0
+        if not r.is_limit
+        and not r.is_bare
+        and number(r.param("delay_ms")) == 0
+        and (r.value or 0) > 0
     ]
 
 
@@ -287,7 +290,11 @@ def client_vs_model(results: Results) -> ClientVsModel | None:
     rows = _zero_delay_rows(results)
     delay_text = "delay 0 ms"
     if not rows:
-        rows = [r for r in results.of("req_per_s") if not r.is_limit and (r.value or 0) > 0]
+        rows = [
+            r
+            for r in results.of("req_per_s")
+            if not r.is_limit and not r.is_bare and (r.value or 0) > 0
+        ]
         delays = sorted({number(r.param("delay_ms")) for r in rows} - {None})  # type: ignore[type-var]
         if delays:
             rows = [r for r in rows if number(r.param("delay_ms")) == delays[0]]

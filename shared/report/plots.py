@@ -63,7 +63,7 @@ def _fetch_panels(metric_rows: list[Row]) -> list[tuple[float | None, list[Row],
 
 
 def plot_throughput(results: Results, path: Path) -> str | None:
-    rows = [r for r in results.of("req_per_s") if r.value is not None]
+    rows = [r for r in results.of("req_per_s") if r.value is not None and not r.is_bare]
     panels = _fetch_panels(rows)
     if not panels:
         return "no req_per_s figures with a concurrency to plot them against"
@@ -129,7 +129,7 @@ def _draw_limit(ax: Axes, limits: list[Row], xs: list[float]) -> None:
 
 
 def plot_latency(results: Results, path: Path) -> str | None:
-    rows = [r for r in results.of("req_per_s") if not r.is_limit]
+    rows = [r for r in results.of("req_per_s") if not r.is_limit and not r.is_bare]
     keys = [("p50_ms", "p50"), ("p99_ms", "p99")]
     panels = [
         (d, [r for r in rows if number(r.param("delay_ms")) == d])

@@ -67,6 +67,12 @@ class Row:
         return dict(self.params).get(key)
 
     @property
+    def is_bare(self) -> bool:
+        """A fetch pair's client alone (variant "bare"): the reference its fetch_all row is
+        compared with in the fetch tables, not a pair to rank."""
+        return self.variant == "bare"
+
+    @property
     def is_limit(self) -> bool:
         return self.model in LIMIT_MODELS
 

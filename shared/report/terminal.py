@@ -124,6 +124,8 @@ FETCH_HEADER = [
     "p99 ms",
     "srv cpu",
     "cli cpu",
+    "cpu us/req",
+    "f/bare",
     "peak",
     "requests",
     "note",
@@ -131,8 +133,10 @@ FETCH_HEADER = [
 FETCH_LEGEND = (
     "<N = one wave did not finish in time (see its note); "
     "eff = req/s / (concurrency / delay); of wrk = req/s / wrk's req/s at the point; "
-    "srv cpu = server CPU s per wall s (! = saturated); peak = most requests in "
-    "flight at the server; notes in extra_info['note']"
+    "srv cpu = server CPU s per wall s (! = saturated); cpu us/req = the client's CPU time "
+    "per request; f/bare = fetch_all's rate over its bare client's, in rounds interleaved "
+    "with it (! = below 0.9: our fetcher's own cost); bare rows are the client alone; "
+    "peak = most requests in flight at the server; notes in extra_info['note']"
 )
 
 
@@ -148,9 +152,13 @@ def _pct(x: Any) -> str:
 def _fetch_cells(r: Row, best: float | None) -> list[str]:
     info = r.info
     below = number(info.get("below_req_per_s"))
-    of_best = r.value / best if best and r.value and not r.is_limit else None
+    of_best = (
+        r.value / best if best and r.value and not r.is_limit and r.variant != "bare" else None
+    )
+    bare = info.get("variant") == "bare"
+    f_bare = number(info.get("fetch_over_bare"))
     return [
-        str(info.get("pair") or r.label),
+        str(info.get("pair") or r.label) + (" (bare)" if bare else ""),
         f"<{below:,.0f}" if below else _figure(r.value, ",.0f"),
         _pct(of_best),
         _pct(info.get("efficiency")),
@@ -159,6 +167,8 @@ def _fetch_cells(r: Row, best: float | None) -> list[str]:
         _figure(info.get("p99_ms"), ".1f"),
         _figure(info.get("server_cpu"), ".2f") + ("!" if info.get("server_saturated") else ""),
         _figure(info.get("client_cpu"), ".2f"),
+        _figure(info.get("client_cpu_us_per_req"), ".0f"),
+        _figure(f_bare, ".2f") + ("!" if f_bare is not None and f_bare < 0.9 else ""),
         _figure(info.get("server_peak_inflight"), ".0f"),
         _figure(info.get("requests"), ".0f"),
         "yes" if r.note else "",
@@ -176,7 +186,9 @@ def fetch_point_lines(results: Results) -> list[str]:
     for (delay, conc), rows in sorted(points.items()):
         wrk = next((r for r in rows if r.is_limit), None)
         pairs = sorted((r for r in rows if not r.is_limit), key=lambda r: -(r.value or 0))
-        best = max((r.value for r in pairs if r.value is not None), default=None)
+        best = max(
+            (r.value for r in pairs if r.value is not None and r.variant != "bare"), default=None
+        )
         ideal = f"ideal {conc / delay * 1000:,.0f} req/s" if delay else "no ideal rate"
         limit = f"wrk {wrk.value:,.0f} req/s" if wrk and wrk.value else "wrk not run"
         out.append(f"fetch  delay={delay:g} ms  concurrency={conc:g}  ({ideal}; {limit})")

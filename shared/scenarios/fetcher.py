@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any, cast
@@ -68,6 +68,21 @@ class Plan:
         return Attempt(url, self.client, self.max_bytes)
 
 
+def bare_plan(model: str, *, concurrency: int, timeout: float, client: str) -> Plan:
+    """The plan of a bare loop (``impls/<model>_impl/bare.py``): the same checks and client
+    knobs as ``fetch_all``'s, for a loop with no deadline and no limit on the body."""
+    spec.check_fetch_args(model, client, concurrency, timeout)
+    return Plan(model, client, concurrency, float(timeout), spec.MAX_BODY_BYTES)
+
+
+def tally(parts: Iterable[Counter[int]]) -> dict[str, int]:
+    """A bare loop's statuses, counted over its workers (JSON keys: strings)."""
+    total: Counter[int] = Counter()
+    for part in parts:
+        total.update(part)
+    return {str(status): n for status, n in sorted(total.items())}
+
+
 def plan(
     model: str,
     urls: object,
@@ -94,14 +109,16 @@ class Work:
 
     Long-lived workers, as a thread pool has, not a task or greenlet per URL: every model then
     pays the same per request (no spawn for each; a spawn is measured on its own in
-    benchmarks/test_switching.py). Taking is under a lock, for threads; where one thread runs
-    the workers it is never contended. :meth:`stop` (after Ctrl-C) lets no worker take more.
+    benchmarks/test_switching.py). ``threads=True``: taking is under a lock, for workers that
+    are OS threads; where one thread runs every worker (greenlets, tasks) nothing else can run
+    between two lines of :meth:`take`, so it takes no lock. :meth:`stop` (after Ctrl-C) lets no
+    worker take more.
     """
 
-    def __init__(self, urls: Sequence[str]) -> None:
+    def __init__(self, urls: Sequence[str], *, threads: bool = False) -> None:
         self._todo = enumerate(urls)
         self._results: list[FetchResult | None] = [None] * len(urls)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock() if threads else None
         self._stopped = False
 
     def workers(self, concurrency: int) -> int:
@@ -110,6 +127,8 @@ class Work:
 
     def take(self) -> tuple[int, str] | None:
         """The next URL and its index; None when there are none left or the run is stopped."""
+        if self._lock is None:
+            return None if self._stopped else next(self._todo, None)
         with self._lock:
             return None if self._stopped else next(self._todo, None)
 
@@ -139,7 +158,7 @@ class StreamedWork(Work):
     """
 
     def __init__(self, stream: Any) -> None:
-        super().__init__(())
+        super().__init__((), threads=True)  # refill runs in a thread
         self._stream = stream
         self._batch: collections.deque[tuple[int, str]] = collections.deque()
         self._ended = False
@@ -219,6 +238,14 @@ class Attempt:
     def head(self, status: int) -> None:
         """The status line arrived."""
         self.status = status
+
+    def fits(self, content_length: int | str | None) -> bool:
+        """True when the response says its length and it is within ``max_bytes``: the body
+        can be read whole, in one call; else it is read chunk by chunk, counted as it comes."""
+        try:
+            return content_length is not None and 0 <= int(content_length) <= self.max_bytes
+        except ValueError:
+            return False
 
     def body(self, chunk: bytes) -> None:
         """Count a chunk of the body; raise :class:`TooLarge` once past ``max_bytes``."""
@@ -337,8 +364,19 @@ def classify(client: str, exc: BaseException) -> ErrorKind | None:
 
 
 # --- the same knobs for every client ----------------------------------------------------------
-# Pools hold `concurrency` connections: the model's own cap is the only cap. Every library
-# timeout is the run's timeout, a backstop: the model's per-request deadline fires first.
+# Pools hold `concurrency` connections: the model's own cap is the only cap. A request's one
+# timer is its model's deadline: gevent.Timeout and asyncio.timeout interrupt a request
+# wherever it waits, so those clients get no timeout of their own (each would be one more
+# timer per request, or per socket wait); a blocked thread cannot be interrupted, so a thread
+# client's every blocking call is given the run's timeout (impls/thread_impl/deadline.py).
+
+#: the models whose per-request deadline interrupts a wait in any client call
+DEADLINE_INTERRUPTS = frozenset({"gevent", "asyncio"})
+
+
+def client_timeout(p: Plan) -> float | None:
+    """The timeout a client of this run applies to each of its own blocking calls."""
+    return None if p.model in DEADLINE_INTERRUPTS else p.timeout
 
 
 def httpx_options(p: Plan) -> dict[str, Any]:
@@ -353,17 +391,18 @@ def httpx_options(p: Plan) -> dict[str, Any]:
         "limits": httpx.Limits(
             max_connections=p.concurrency, max_keepalive_connections=p.concurrency
         ),
-        "timeout": httpx.Timeout(p.timeout),  # connect, read, write, pool
+        "timeout": httpx.Timeout(client_timeout(p)),  # connect, read, write, pool
         "follow_redirects": False,
         "trust_env": False,
     }
 
 
 def aiohttp_options(p: Plan) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(TCPConnector(**a), ClientSession(**b))``."""
+    """``(TCPConnector(**a), ClientSession(**b))``: no timeout of aiohttp's own (its default
+    would start a 5-minute timer per request), asyncio.timeout is the deadline."""
     import aiohttp
 
-    t = p.timeout
+    t = client_timeout(p)
     connector = {"limit": p.concurrency, "limit_per_host": p.concurrency}
     session = {
         "timeout": aiohttp.ClientTimeout(total=t, connect=t, sock_connect=t, sock_read=t),
@@ -374,15 +413,28 @@ def aiohttp_options(p: Plan) -> tuple[dict[str, Any], dict[str, Any]]:
     return connector, session
 
 
+def aiohttp_session(p: Plan) -> Any:
+    """The run's ``aiohttp.ClientSession`` (call it inside the loop that will use it)."""
+    import aiohttp
+
+    connector, options = aiohttp_options(p)
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(**connector), **options)
+    # aiohttp resends a GET once when its connection drops, with no public switch
+    # (aio-libs/aiohttp#10790); its own test client turns it off the same way
+    session._retry_connection = False
+    return session
+
+
 def urllib3_options(p: Plan) -> dict[str, Any]:
     """``urllib3.PoolManager(**...)``: one pool per host, each of ``concurrency`` connections."""
     import urllib3
 
+    t = client_timeout(p)
     return {
         "maxsize": p.concurrency,
         "block": True,  # never open a connection the pool cannot keep ("pool is full" churn)
         "retries": False,  # no retry, no redirect: the first error is the answer
-        "timeout": urllib3.Timeout(total=p.timeout),  # connect + response head
+        "timeout": urllib3.Timeout(connect=t, read=t),  # each connect and each read
     }
 
 
@@ -390,8 +442,8 @@ def geventhttpclient_options(p: Plan) -> dict[str, Any]:
     """``HTTPClient.from_url(url, **...)``: one client per host, ``concurrency`` connections."""
     return {
         "concurrency": p.concurrency,
-        "connection_timeout": p.timeout,
-        "network_timeout": p.timeout,
+        "connection_timeout": client_timeout(p),
+        "network_timeout": client_timeout(p),
         "block_size": CHUNK_BYTES,
     }
 
@@ -492,4 +544,33 @@ def demo(model: str, args: argparse.Namespace, fetch_all: Callable[..., list[Fet
                 for (url, status, error), n in outcomes.items():
                     if len(outcomes) > 1 or n < len(urls):
                         print(f"  {n:4} x {url:38} status {status}, {error}")
+    sys.stdout.flush()
+
+
+def bare_demo_args(model: str, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``python -m impls.<model>_impl.bare [--client C] [-c N] [--requests N]
+    [--delay MS]``."""
+    parser = argparse.ArgumentParser(prog=f"python -m impls.{model}_impl.bare")
+    parser.add_argument("--client", choices=spec.CLIENTS[model], help="default: each in turn")
+    parser.add_argument("-c", "--concurrency", type=int, default=100)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--delay", type=int, default=0, help="the server's delay, ms")
+    args = parser.parse_args(argv)
+    if args.concurrency < 1 or args.requests < 1 or args.delay < 0:
+        parser.error("-c and --requests must be >= 1, --delay >= 0")
+    return args
+
+
+def bare_demo(model: str, args: argparse.Namespace, get_all: Callable[..., dict[str, int]]) -> None:
+    """``python -m impls.<model>_impl.bare``: each of the model's clients, alone, against the
+    test server: ``--requests`` x ``/delay/{--delay}`` at ``-c``."""
+    from shared.harness.server import ServerProcess
+
+    with ServerProcess() as srv:
+        for client in [args.client] if args.client else spec.CLIENTS[model]:
+            kw = {"requests": args.requests, "concurrency": args.concurrency, "client": client}
+            t0 = clock()
+            statuses = get_all(f"{srv.url}/delay/{args.delay}", timeout=30.0, **kw)
+            rate = args.requests / (clock() - t0)
+            print(f"{client}: {args.requests} requests, {rate:.0f} req/s, statuses {statuses}")
     sys.stdout.flush()

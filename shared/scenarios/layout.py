@@ -14,10 +14,10 @@ runs one process's part of it:
 
 The P processes are P workers of the model (``shared.harness.fanout``), each given its share
 of the requests. A :class:`Part` runs inside each and reports its requests' latencies and
-errors (as a fetch round does: ``shared.bench.sweep.round_summary``), its CPU time (all its
-threads) and its peak RSS; :func:`merge` adds the parts of one round up. :func:`demo` is
-what ``python -m impls.<model>_impl.layout`` prints: every layout of the model, one round
-each, against a local test server.
+errors (counted as a fetch round counts them: ``shared.bench.sweep.fetch_errors``), its CPU
+time (all its threads) and its peak RSS; :func:`merge` adds the parts of one round up.
+:func:`demo` is what ``python -m impls.<model>_impl.layout`` prints: every layout of the
+model, one round each, against a local test server.
 """
 
 from __future__ import annotations
@@ -180,7 +180,10 @@ class Part:
         if len(self._done) != len(self.urls):
             raise RuntimeError(f"{len(self._done)} results for {len(self.urls)} URLs")
         return {
-            **sweep.round_summary(self._done, self._elapsed_s),
+            "requests": len(self._done),
+            "elapsed_s": self._elapsed_s,
+            "latencies_s": [r.elapsed_s for r in self._done],
+            "errors": sweep.fetch_errors(self._done),
             "cpu_s": self._cpu_s,
             "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "pid": os.getpid(),
