@@ -20,7 +20,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="switchbench: run every capacity step, up to 50,000 held connections (minutes); "
-        "by default only 1,000 and 10,000",
+        "by default only 1,000 and 10,000 (--quick: 1,000)",
     )
     parser.addoption(
         "--report-dir",

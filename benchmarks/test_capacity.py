@@ -14,7 +14,7 @@ took, errors by kind, the client processes' RSS growth per held connection
 processes and server ports the step used and why, and what stops the next step
 (``next_limit``).
 
-Run: ``pytest benchmarks/ -k capacity`` runs 1,000 and 10,000 (``--quick`` too);
+Run: ``pytest benchmarks/ -k capacity`` runs 1,000 and 10,000 (``--quick``: 1,000 only);
 ``--capacity-full`` adds 20,000 and 50,000 (a few minutes).
 """
 
@@ -46,12 +46,13 @@ def test_capacity(
     benchmark: Any,
     request: pytest.FixtureRequest,
     capacity_full: bool,
+    quick: bool,
     kind: spec.WorkerKind,
     n: int,
 ) -> None:
-    in_run = capacity.STEPS if capacity_full else capacity.SHORT_STEPS
+    in_run = capacity.steps_in_run(capacity_full, quick)
     if n not in in_run:
-        pytest.skip(f"{n:,} held connections: run with {capacity.FULL_OPTION}")
+        pytest.skip(f"{n:,} held connections: not in this run ({capacity.FULL_OPTION}: all)")
     benchmark.group = f"held_connections n={n}"
     row = {
         "model": kind.model,

@@ -88,8 +88,16 @@ def test_next_limit_names_the_refusal_or_why_the_next_step_is_not_run() -> None:
     steps = capacity.STEPS
     assert "pid_max" in capacity.next_limit(10_000, "thread", steps, steps)
     short = capacity.next_limit(10_000, "gevent", steps, capacity.SHORT_STEPS)
-    assert short.startswith("20,000: not run (--capacity-full")
+    assert short == "20,000: not run (a default run takes 1,000, 10,000; --capacity-full all)"
+    quick = capacity.next_limit(1_000, "asyncio", steps, capacity.QUICK_STEPS)
+    assert quick.startswith("10,000: not run")
     assert capacity.next_limit(50_000, "gevent", steps, steps) == "none: 50,000 is the last step"
+
+
+def test_the_steps_of_a_run() -> None:
+    assert capacity.steps_in_run(full=True, quick=True) == capacity.STEPS
+    assert capacity.steps_in_run(full=False, quick=False) == (1_000, 10_000)
+    assert capacity.steps_in_run(full=False, quick=True) == (1_000,)
 
 
 #: a small step over two client processes, two ports and three server processes

@@ -43,8 +43,17 @@ from shared.scenarios import switching
 
 #: the steps, the tutorial's 50,000 last
 STEPS: tuple[int, ...] = (1_000, 10_000, 20_000, 50_000)
-#: the steps of a default or --quick run; --capacity-full runs them all
+#: the steps of a default run and of a --quick one; --capacity-full runs them all
 SHORT_STEPS: tuple[int, ...] = (1_000, 10_000)
+QUICK_STEPS: tuple[int, ...] = (1_000,)
+
+
+def steps_in_run(full: bool, quick: bool) -> tuple[int, ...]:
+    """The steps a run takes: all with --capacity-full, else the short ones, else (--quick)
+    the first."""
+    return STEPS if full else QUICK_STEPS if quick else SHORT_STEPS
+
+
 FULL_OPTION = "--capacity-full"
 
 #: descriptors a process keeps for everything but its connections (pipes, files, libraries)
@@ -204,7 +213,8 @@ def next_limit(n: int, model: str, steps: tuple[int, ...], in_run: tuple[int, ..
     if refusal:
         return f"{nxt:,}: {refusal}"
     if nxt not in in_run:
-        return f"{nxt:,}: not run ({FULL_OPTION} runs {', '.join(f'{s:,}' for s in later)})"
+        default = ", ".join(f"{s:,}" for s in SHORT_STEPS)
+        return f"{nxt:,}: not run (a default run takes {default}; {FULL_OPTION} all)"
     return f"{nxt:,}: no limit known before trying"
 
 
