@@ -118,9 +118,9 @@ def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
     while (job := work.take()) is not None:
         if job is fetcher.REFILL:
-            # the next URLs come over a pipe: wait for them in the hub's thread pool, so the
-            # hub runs the other greenlets meanwhile
-            gevent.get_hub().threadpool.apply(work.refill)
+            # the next URLs come over a pipe: read them in the hub's thread pool, so the hub
+            # runs the other greenlets meanwhile (this greenlet waits for the reader)
+            work.refill(gevent.get_hub().threadpool.apply)
             continue
         index, url = job
         work.put(index, _fetch_one(get, plan, url))

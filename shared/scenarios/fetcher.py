@@ -177,13 +177,16 @@ class StreamedWork(Work):
                 return self._batch.popleft()
             return None if self._ended else REFILL
 
-    def refill(self) -> None:
-        """Wait for the caller's next batch (blocking: call it where blocking is allowed)."""
+    def refill(self, wait: Callable[[Callable[[], Any]], Any] | None = None) -> None:
+        """Wait for the caller's next batch. Blocking: call it where blocking is allowed, or
+        give ``wait``, the model's way to run a blocking call without blocking the others
+        (gevent: its hub's thread pool; the locks here are then taken by the calling greenlet,
+        in the hub's thread: a patched lock must never be taken from another thread)."""
         with self._reading:  # one reader of the channel; the others find the batch it read
             with self._lock:
                 if self._batch or self._ended:
                     return
-            batch = self._stream.receive()
+            batch = wait(self._stream.receive) if wait else self._stream.receive()
             with self._lock:
                 if batch is None:
                     self._ended = True
