@@ -123,22 +123,20 @@ def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
             work.refill(gevent.get_hub().threadpool.apply)
             continue
         index, url = job
-        work.put(index, _fetch_one(get, plan, url))
-
-
-def _fetch_one(get: Get, plan: fetcher.Plan, url: str) -> FetchResult:
-    if not spec.is_valid_url(url):
-        return fetcher.invalid(url)
-    attempt = plan.attempt(url)
-    try:
-        # one deadline for the whole request: the hub raises it in this greenlet where it
-        # waits (a timer of the hub's loop, started and stopped in C; one Timeout reused per
-        # worker was 1 us cheaper but, restarted, kept its first start's expiry)
-        with gevent.Timeout(plan.timeout, fetcher.DeadlineExceeded):
-            get(attempt)
-    except Exception as exc:
-        return attempt.failure(exc)
-    return attempt.result()
+        if not spec.is_valid_url(url):
+            work.put(index, fetcher.invalid(url))
+            continue
+        attempt = plan.attempt(url)
+        try:
+            # one deadline for the whole request: the hub raises it in this greenlet where it
+            # waits (a timer of the hub's loop, started and stopped in C; one Timeout reused
+            # per worker was 1 us cheaper but, restarted, kept its first start's expiry)
+            with gevent.Timeout(plan.timeout, fetcher.DeadlineExceeded):
+                get(attempt)
+            outcome = attempt.result()
+        except Exception as exc:
+            outcome = attempt.failure(exc)
+        work.put(index, outcome)
 
 
 @contextlib.contextmanager
