@@ -24,6 +24,7 @@ SCENARIO_FILES = [
     "eat_play.py",
     "fetcher.py",
     "bare.py",
+    "deadline.py",
     "switching.py",
     "cpu.py",
     "layout.py",

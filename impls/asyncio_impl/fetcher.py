@@ -45,7 +45,7 @@ import aiohttp
 import httpx
 
 from impls.asyncio_impl import runner
-from impls.asyncio_impl.deadline import Deadline, Watchdog
+from impls.asyncio_impl.deadline import Watchdog
 from shared import spec
 from shared.scenarios import fetcher
 from shared.spec import FetchResult
@@ -120,26 +120,23 @@ async def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.
             await asyncio.to_thread(work.refill)
             continue
         index, url = job
-        work.put(index, await _fetch_one(get, deadline, plan, url))
-
-
-async def _fetch_one(get: Get, deadline: Deadline, plan: fetcher.Plan, url: str) -> FetchResult:
-    if not spec.is_valid_url(url):
-        return fetcher.invalid(url)
-    attempt = plan.attempt(url)
-    # one deadline for the whole request: the loop cancels this task where it awaits
-    deadline.start(plan.timeout)
-    try:
-        await get(attempt)
-    except asyncio.CancelledError as exc:
-        if not deadline.timed_out():
-            raise
-        return attempt.failure(fetcher.DeadlineExceeded(exc))
-    except Exception as exc:
+        if not spec.is_valid_url(url):
+            work.put(index, fetcher.invalid(url))
+            continue
+        attempt = plan.attempt(url)
+        # one deadline for the whole request: the loop cancels this task where it awaits
+        deadline.start(plan.timeout)
+        try:
+            await get(attempt)
+            outcome = attempt.result()
+        except asyncio.CancelledError as exc:
+            if not deadline.timed_out():
+                raise
+            outcome = attempt.failure(fetcher.DeadlineExceeded(exc))
+        except Exception as exc:
+            outcome = attempt.failure(exc)
         deadline.stop()
-        return attempt.failure(exc)
-    deadline.stop()
-    return attempt.result()
+        work.put(index, outcome)
 
 
 @contextlib.asynccontextmanager

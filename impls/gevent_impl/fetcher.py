@@ -4,9 +4,10 @@ What it shows: once the standard library is monkey-patched, plain blocking code 
 concurrent. httpx's *sync* ``Client`` blocks in ``socket.recv()``; the patched socket parks
 the greenlet and gevent's hub runs another one until data arrives. n worker greenlets, each
 taking the next URL when it is free (``shared.scenarios.fetcher.Work``, as a thread pool's workers
-do), keep at most n requests in flight; ``gevent.Timeout`` is each request's deadline, raised by
-the hub inside the greenlet wherever it waits. geventhttpclient is gevent's own client,
-written for its sockets.
+do), keep at most n requests in flight; each request's deadline is raised by the hub inside
+the greenlet wherever it waits, as ``gevent.Timeout`` does, from one timer for the whole run
+(impls/gevent_impl/deadline.py). geventhttpclient is gevent's own client, written for its
+sockets.
 
 Read first: shared/scenarios/fetcher.py (everything that is not the model), then this file beside
 impls/asyncio_impl/fetcher.py and impls/thread_impl/fetcher.py: they differ by the model.
@@ -39,6 +40,7 @@ if __name__ == "__main__":
     monkey.patch_all()
 
 import contextlib
+import signal
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -50,6 +52,7 @@ import httpx
 from geventhttpclient import URL, HTTPClient
 from geventhttpclient.response import HTTPSocketPoolResponse
 
+from impls.gevent_impl.deadline import Watchdog
 from shared import spec
 from shared.scenarios import fetcher
 from shared.spec import FetchResult
@@ -104,41 +107,72 @@ def _run(plan: fetcher.Plan, work: fetcher.Work) -> None:
     if not gevent.monkey.is_module_patched("socket"):  # httpx would block the whole hub
         raise RuntimeError("the gevent fetcher needs gevent.monkey.patch_all() first")
     workers = gevent.pool.Group()
-    with _open_client(plan) as get:
+    watchdog = Watchdog(plan.timeout)
+    with _interrupts_here(), _open_client(plan) as get:
         try:
             # `concurrency` worker greenlets, started now
             for _ in range(work.workers(plan.concurrency)):
-                workers.spawn(_work, get, plan, work)
+                workers.spawn(_work, get, watchdog, plan, work)
             workers.join(raise_error=True)  # blocks this greenlet until every worker is done
         finally:
+            watchdog.close()
             workers.kill()  # after Ctrl-C: stop the greenlets still running, then close the client
 
 
-def _work(get: Get, plan: fetcher.Plan, work: fetcher.Work) -> None:
+@contextlib.contextmanager
+def _interrupts_here() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt in the calling greenlet, where it waits for the workers.
+
+    Python raises it wherever the main thread happens to be, which here is often a worker
+    greenlet half-way through a request (between taking a pooled connection and giving it
+    back): that worker dies holding the connection, and it stays open until the garbage
+    collector finds the traceback. ``asyncio.Runner`` does the same for the asyncio model: its
+    SIGINT handler cancels the main task instead of raising in a random callback.
+    """
+    caller, hub = gevent.getcurrent(), gevent.get_hub()
+
+    def interrupt(signum: int, frame: object) -> None:
+        # runs between two bytecodes of whichever greenlet runs now: only schedule the raise
+        hub.loop.run_callback_threadsafe(caller.throw, KeyboardInterrupt)
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # the program handles SIGINT its own way: leave it to it
+        return
+    try:
+        signal.signal(signal.SIGINT, interrupt)
+    except ValueError:  # not the process's main thread: signals are not ours to take
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) -> None:
     """One worker: the next URL whenever this one is done, until there are none left."""
+    # this worker's deadline, restarted for each of its requests
+    deadline = watchdog.deadline()
     while (job := work.take()) is not None:
         if job is fetcher.REFILL:
-            # the next URLs come over a pipe: wait for them in the hub's thread pool, so the
-            # hub runs the other greenlets meanwhile
-            gevent.get_hub().threadpool.apply(work.refill)
+            # the next URLs come over a pipe: read them in the hub's thread pool, so the hub
+            # runs the other greenlets meanwhile (this greenlet waits for the reader)
+            work.refill(gevent.get_hub().threadpool.apply)
             continue
         index, url = job
-        work.put(index, _fetch_one(get, plan, url))
-
-
-def _fetch_one(get: Get, plan: fetcher.Plan, url: str) -> FetchResult:
-    if not spec.is_valid_url(url):
-        return fetcher.invalid(url)
-    attempt = plan.attempt(url)
-    try:
-        # one deadline for the whole request: the hub raises it in this greenlet where it
-        # waits (a timer of the hub's loop, started and stopped in C; one Timeout reused per
-        # worker was 1 us cheaper but, restarted, kept its first start's expiry)
-        with gevent.Timeout(plan.timeout, fetcher.DeadlineExceeded):
+        if not spec.is_valid_url(url):
+            work.put(index, fetcher.invalid(url))
+            continue
+        attempt = plan.attempt(url)
+        # one deadline for the whole request: the hub raises it in this greenlet where it waits
+        deadline.start(plan.timeout)
+        try:
             get(attempt)
-    except Exception as exc:
-        return attempt.failure(exc)
-    return attempt.result()
+            outcome = attempt.result()
+        except Exception as exc:
+            outcome = attempt.failure(exc)
+        deadline.stop()
+        work.put(index, outcome)
 
 
 @contextlib.contextmanager

@@ -116,21 +116,19 @@ def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) 
             work.refill()  # the next URLs come over a pipe: blocks this thread until they do
             continue
         index, url = job
-        work.put(index, _fetch_one(get, deadline, plan, url))
-
-
-def _fetch_one(get: Get, deadline: Deadline, plan: fetcher.Plan, url: str) -> FetchResult:
-    if not spec.is_valid_url(url):
-        return fetcher.invalid(url)
-    attempt = plan.attempt(url)
-    # one deadline for the whole request: a blocked thread cannot be interrupted, so every
-    # blocking call gets the time left, and the watchdog cuts a body still reading
-    deadline.start(plan.timeout)
-    try:
-        get(attempt, deadline)
-    except Exception as exc:
-        return attempt.failure(exc)
-    return attempt.result()
+        if not spec.is_valid_url(url):
+            work.put(index, fetcher.invalid(url))
+            continue
+        attempt = plan.attempt(url)
+        # one deadline for the whole request: a blocked thread cannot be interrupted, so every
+        # blocking call gets the time left, and the watchdog cuts a body still reading
+        deadline.start(plan.timeout)
+        try:
+            get(attempt, deadline)
+            outcome = attempt.result()
+        except Exception as exc:
+            outcome = attempt.failure(exc)
+        work.put(index, outcome)
 
 
 @contextlib.contextmanager
