@@ -15,12 +15,13 @@ from tests.report_samples import entry, res, verdicts
 
 
 def test_all_claims_hold_on_the_expected_figures() -> None:
-    # the sample run has no behaviour rows: the two claims those judge are not measured
-    assert verdicts(results_from_json(s.full())) == [HOLDS] * 5 + [NOT_MEASURED] * 2
+    # the sample run has no behaviour, layouts or capacity rows: the four claims those judge
+    # are not measured
+    assert verdicts(results_from_json(s.full())) == [HOLDS] * 5 + [NOT_MEASURED] * 4
 
 
 def test_no_figures_means_not_measured() -> None:
-    assert verdicts(res([entry("yield_ns", "gevent", 1, "ns")])) == [NOT_MEASURED] * 7
+    assert verdicts(res([entry("yield_ns", "gevent", 1, "ns")])) == [NOT_MEASURED] * 9
     partial = res([entry("switch_ns", "gevent", 900, "ns")])
     assert verdicts(partial)[0] == NOT_MEASURED
 

@@ -196,7 +196,7 @@ def test_add_processes_where_the_client_is_cpu_bound() -> None:
 
 def test_many_idle_connections_rest_on_memory_per_held_connection() -> None:
     line = scale.guide_lines(capacity())[1]
-    assert line.topic == "Many idle connections"
+    assert line.topic == "Holding many open connections"
     assert line.text.startswith("**asyncio** holds a connection for the least client memory")
     assert "asyncio 12.0 KiB per held connection at 50,000" in line.text
     assert "thread 39.8 KiB per held connection at 10,000" in line.text
@@ -214,3 +214,31 @@ def test_lines_say_so_when_nothing_was_measured() -> None:
         "layouts not measured in this run.",
         "held_connections not measured in this run.",
     ]
+
+
+def test_the_report_gives_scale_rows_their_own_section_and_verdicts() -> None:
+    from shared.report.claims import claims
+    from shared.report.groups import groups
+    from shared.report.guide import guide
+    from shared.report.markdown import markdown
+    from shared.report.results import results_from_json
+    from shared.report.terminal import terminal_lines
+
+    rows = layouts() + capacity()
+    entries = [{"extra_info": r, "stats": {"median": 1.0}} for r in rows]
+    entries.append({"extra_info": {"metric": "switch_ns", "model": "gevent", "value": 900.0}})
+    results = results_from_json({"benchmarks": entries})
+    assert scale.rows_in(results) == rows
+    # a layout of 2 processes is not ranked against one-process fetch figures
+    assert [g.metric for g in groups(results)] == ["switch_ns"]
+    text = "\n".join(terminal_lines(results))
+    assert text.count("Layouts at 0 ms: P processes x T threads x K tasks") == 1
+    assert text.count("Capacity: requests held in flight at once") == 1
+    said = {c.claim: c.verdict for c in claims(results)}
+    assert said[scale.verdict_best_layout(rows).claim] == scale.HOLDS
+    assert scale.verdict_50k(rows).claim in said
+    topics = [a.topic for a in guide(results)]
+    assert {"When to add processes", "Holding many open connections"} <= set(topics)
+    md = markdown(results, {}, {})
+    assert md.count("## Scale: processes, layouts, capacity") == 1
+    assert "### Layouts at 50 ms" in md

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.report import behaviour
+from shared.report import behaviour, scale
 from shared.report.fmt import fmt_num, fmt_params, fmt_ratio, fmt_value
 from shared.report.groups import (
     Group,
@@ -188,4 +188,5 @@ def claims(results: Results) -> list[Claim]:
         verdict, evidence = _claim_over(results, metric, judge)
         out.append(Claim(text, verdict, evidence))
     out += [Claim(*v) for v in behaviour.claims(behaviour.rows_in(results))]
+    out += [Claim(*v) for v in scale.claims(scale.rows_in(results))]
     return out

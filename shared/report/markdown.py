@@ -15,7 +15,7 @@ shape of the file::
 
 from __future__ import annotations
 
-from shared.report import behaviour
+from shared.report import behaviour, scale
 from shared.report.claims import claims
 from shared.report.fmt import fmt_num, fmt_ratio, table_lines
 from shared.report.groups import groups, reading, table
@@ -135,6 +135,7 @@ def markdown(results: Results, plots: dict[str, str], not_drawn: dict[str, str])
         out += [f"- {m}" for m in missing]
         out.append("")
     out += behaviour.markdown_lines(behaviour.rows_in(results))
+    out += scale.markdown_lines(scale.rows_in(results))
     out += ["## Plots", ""]
     for name, path in plots.items():
         out += [f"**{PLOT_CAPTIONS.get(name, name)}**", "", f"![{name}]({path})", ""]

@@ -35,6 +35,11 @@ CPU_NO_GAIN_MIN_RATIO = 0.9
 HARNESS_OVERHEAD_MAX = 0.01
 #: the best figure within this share of the server limit (wrk) measures the server
 NEAR_SERVER_LIMIT = 0.9
+#: a client process at this many CPU seconds per wall second or more is bound by its own CPU
+#: (one interpreter's worth: the GIL lets one thread run Python at a time)
+CLIENT_CPU_BOUND = 0.9
+#: fetch_all below this share of its bare client's rate: our fetcher's own cost shows
+FETCH_OVER_BARE_LOW = 0.9
 
 
 # --- what each metric means ----------------------------------------------------------------
@@ -56,6 +61,11 @@ class Metric:
 #: the behaviour scenarios' rows: outcomes with a headline figure each, reported in their own
 #: section (shared.report.behaviour), never ranked in a table with the others
 BEHAVIOUR = "behaviour"
+#: the scale benchmarks' rows (benchmarks/test_layouts.py, benchmarks/test_capacity.py): each
+#: layout and each capacity step is read against its own model's other layouts and steps, in
+#: their own section (shared.report.scale), never in the tables of one-process figures
+SCALE_SCENARIOS = ("layouts", "capacity")
+HELD = "held_connections"
 
 METRICS: dict[str, Metric] = {
     "switch_ns": Metric(
@@ -81,6 +91,9 @@ METRICS: dict[str, Metric] = {
             ("p99_ms", "p99 ms"),
             ("errors", "errors"),
             ("server_cpu", "server cpu"),
+            ("client_cpu", "client cpu"),
+            ("client_cpu_us_per_req", "cpu us/req"),
+            ("fetch_over_bare", "fetch/bare"),
         ),
     ),
     "cpu_wall_s": Metric(

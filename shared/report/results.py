@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from shared import spec
-from shared.report.metrics import LIMIT_MODELS, METRICS, PARAM_KEYS, unit_factor
+from shared.report.metrics import (
+    HELD,
+    LIMIT_MODELS,
+    METRICS,
+    PARAM_KEYS,
+    SCALE_SCENARIOS,
+    unit_factor,
+)
 
 
 class ReportError(Exception):
@@ -165,6 +172,8 @@ class Results:
     #: benchmarks without switchbench fields (not comparable, left out)
     skipped: int
     meta: dict[str, Any]
+    #: the layouts and capacity rows: not in ``rows``, read by shared.report.scale alone
+    scale: list[Row] = field(default_factory=list)
 
     def of(self, metric: str) -> list[Row]:
         return [r for r in self.rows if r.metric == metric]
@@ -176,30 +185,37 @@ class Results:
 
     @property
     def has_figures(self) -> bool:
-        return any(r.value is not None for r in self.rows)
+        return any(r.value is not None for r in [*self.rows, *self.scale])
+
+
+def is_scale(row: Row) -> bool:
+    """A layouts or capacity row (shared.report.scale), not a one-process figure."""
+    return row.metric == HELD or row.scenario in SCALE_SCENARIOS
 
 
 def results_from_json(data: Any) -> Results:
     """Results from pytest-benchmark's JSON (a dict); ReportError when it is not that."""
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
         raise ReportError("not a pytest-benchmark JSON file (no 'benchmarks' list)")
-    rows: list[Row] = []
+    every: list[Row] = []
     skipped = 0
-    untimed = 0
     for entry in data["benchmarks"]:
         row = row_from_entry(entry) if isinstance(entry, dict) else None
         if row is None:
             skipped += 1
             continue
-        rows.append(row)
-        untimed += not row.timed
-    rows = _common_params(rows)
+        every.append(row)
+    scale = [r for r in every if is_scale(r)]
+    rows = _common_params([r for r in every if not is_scale(r)])
     ours = data.get("switchbench") if isinstance(data.get("switchbench"), dict) else {}
-    disabled = bool(ours.get("timings_disabled")) or (bool(rows) and untimed == len(rows))
+    untimed = all(not r.timed for r in every)
+    disabled = bool(ours.get("timings_disabled")) or (bool(every) and untimed)
     versions = next(
-        (r.info["versions"] for r in rows if isinstance(r.info.get("versions"), dict)), {}
+        (r.info["versions"] for r in every if isinstance(r.info.get("versions"), dict)), {}
     )
-    machine = next((r.info["machine"] for r in rows if isinstance(r.info.get("machine"), dict)), {})
+    machine = next(
+        (r.info["machine"] for r in every if isinstance(r.info.get("machine"), dict)), {}
+    )
     meta = {
         "datetime": data.get("datetime"),
         "command": ours.get("command"),
@@ -208,7 +224,7 @@ def results_from_json(data: Any) -> Results:
         "machine_info": data.get("machine_info") or {},
         "commit_info": data.get("commit_info") or {},
     }
-    return Results(rows, disabled, skipped, meta)
+    return Results(rows, disabled, skipped, meta, scale)
 
 
 def load_results(path: str | Path) -> Results:
@@ -228,7 +244,7 @@ def load_results(path: str | Path) -> Results:
         res = results_from_json(data)
     except ReportError as exc:
         raise ReportError(f"{p}: {exc}") from None
-    if not res.rows:
+    if not res.rows and not res.scale:
         raise ReportError(f"{p}: no switchbench results in it (no benchmark has extra_info.metric)")
     res.meta["raw"] = data
     return res

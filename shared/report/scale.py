@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from shared.report.fmt import table_lines
 
 Row = dict[str, Any]
 Cells = tuple[list[str], list[list[str]]]
@@ -47,20 +48,23 @@ WHY_NO_GEVENT_THREADS = (
 WHY_NO_THREAD_TASKS = "threads have no K: a thread runs one request at a time"
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     claim: str
     verdict: str
     evidence: str
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     topic: str
     text: str
 
 
 # --- reading the rows ----------------------------------------------------------------------
+
+
+def rows_in(results: Any) -> list[Row]:
+    """The layouts and capacity rows of a report's ``Results`` (their ``extra_info``)."""
+    return [r.info for r in results.scale]
 
 
 def layout_rows(rows: Iterable[Row]) -> list[Row]:
@@ -331,7 +335,7 @@ def _advice_processes(rows: list[Row]) -> Line:
 
 
 def _advice_idle(rows: list[Row]) -> Line:
-    topic = "Many idle connections"
+    topic = "Holding many open connections"
     held = most_held(rows)
     if not held:
         return Line(topic, "held_connections not measured in this run.")
@@ -365,3 +369,56 @@ def guide_lines(rows: Iterable[Row]) -> list[Line]:
     """The decision guide's lines that rest on these figures."""
     rows = list(rows)
     return [_advice_processes(rows), _advice_idle(rows)]
+
+
+def claims(rows: Iterable[Row]) -> list[Verdict]:
+    """The tutorial's claims these figures judge, for the report's claims table."""
+    rows = list(rows)
+    return [verdict_best_layout(rows), verdict_50k(rows)]
+
+
+# --- the report's section ---------------------------------------------------------------------
+
+
+def _sections(rows: list[Row]) -> list[tuple[str, Cells]]:
+    mine = layout_rows(rows)
+    out = [
+        (f"Layouts at {d} ms: P processes x T threads x K tasks", layouts_table(mine, d))
+        for d in _delays(mine)
+    ]
+    if capacity_rows(rows):
+        out.append(("Capacity: requests held in flight at once", capacity_table(rows)))
+    return out
+
+
+def _limits_lines(rows: list[Row]) -> list[str]:
+    return [f"{m}: {text}" for m, text in capacity_limits(rows).items()]
+
+
+def terminal_lines(rows: list[Row]) -> list[str]:
+    """The layouts and capacity tables for a terminal; empty when the run recorded neither."""
+    out: list[str] = []
+    for title, (header, cells) in _sections(rows):
+        out += ["", title, *table_lines(header, cells, text={"P x T x K", "notes"})]
+    if not out:
+        return []
+    out += [f"  {note}" for note in layouts_notes(rows)]
+    limits = _limits_lines(rows)
+    if limits:
+        out += ["  what stopped each model: " + "; ".join(limits)]
+    return out[1:]
+
+
+def markdown_lines(rows: list[Row]) -> list[str]:
+    """The section for report.md (``## Scale``): layouts, capacity, what stopped each model."""
+    out = ["## Scale: processes, layouts, capacity", ""]
+    sections = _sections(rows)
+    if not sections:
+        return [*out, "Layouts and capacity not measured in this run.", ""]
+    for title, (header, cells) in sections:
+        out += [f"### {title}", ""]
+        keep = len(header)
+        out += [*table_lines(header, cells, markdown=True, keep=keep, text={"notes"}), ""]
+    out += [f"- {note}" for note in layouts_notes(rows)]
+    out += [f"- What stopped {line}" for line in _limits_lines(rows)]
+    return [*out, ""]

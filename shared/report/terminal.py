@@ -28,9 +28,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from shared.report import behaviour
+from shared.report import behaviour, scale
 from shared.report.claims import claims
-from shared.report.fmt import NONE, fmt_num, fmt_param, fmt_params, plain, table_lines
+from shared.report.fmt import (
+    NONE,
+    fmt_num,
+    fmt_param,
+    fmt_params,
+    plain,
+    side_text,
+    table_lines,
+)
 from shared.report.groups import Group, groups, reading, table, winner
 from shared.report.guide import guide
 from shared.report.results import Results, Row, not_run, number
@@ -156,7 +164,6 @@ def _fetch_cells(r: Row, best: float | None) -> list[str]:
         r.value / best if best and r.value and not r.is_limit and r.variant != "bare" else None
     )
     bare = info.get("variant") == "bare"
-    f_bare = number(info.get("fetch_over_bare"))
     return [
         str(info.get("pair") or r.label) + (" (bare)" if bare else ""),
         f"<{below:,.0f}" if below else _figure(r.value, ",.0f"),
@@ -168,7 +175,7 @@ def _fetch_cells(r: Row, best: float | None) -> list[str]:
         _figure(info.get("server_cpu"), ".2f") + ("!" if info.get("server_saturated") else ""),
         _figure(info.get("client_cpu"), ".2f"),
         _figure(info.get("client_cpu_us_per_req"), ".0f"),
-        _figure(f_bare, ".2f") + ("!" if f_bare is not None and f_bare < 0.9 else ""),
+        side_text(r, "fetch_over_bare"),
         _figure(info.get("server_peak_inflight"), ".0f"),
         _figure(info.get("requests"), ".0f"),
         "yes" if r.note else "",
@@ -239,6 +246,9 @@ def terminal_lines(results: Results) -> list[str]:
     outcomes = behaviour.terminal_lines(behaviour.rows_in(results))
     if outcomes:
         out += ["", *outcomes]
+    layouts = scale.terminal_lines(scale.rows_in(results))
+    if layouts:
+        out += ["", *layouts]
     if empty:
         out.append("")
         out += [f"no figures: {e}" for e in empty]
