@@ -6,6 +6,10 @@ flipped must flip the advice (advice that cannot change is a defect).
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from shared.report.guide import guide
 from shared.report.results import Results, results_from_json
 from tests import report_samples as s
@@ -102,3 +106,58 @@ def test_switch_cost_names_no_winner_when_the_rounds_overlap() -> None:
     assert "thread 20,000 ns, 20x dearer" in text
     apart = advice(rows(1450), "Many idle")
     assert "switch cost: gevent 1,000 ns (asyncio 1,300 ns, 1.3x dearer;" in apart
+
+
+@pytest.mark.parametrize(("bare_b", "winner"), [(9_400.0, False), (6_000.0, True)])
+def test_no_short_request_winner_where_the_clients_alone_run_alike(
+    bare_b: float, winner: bool
+) -> None:
+    # fetch_all 1.9x apart; the clients alone 3 % apart (a tie: our fetcher's cost) or 1.6x
+    def pair(model: str, client: str, rate: float, bare: float) -> dict[str, Any]:
+        return entry(
+            "req_per_s",
+            model,
+            rate,
+            "req/s",
+            client=client,
+            scenario="fetch",
+            concurrency=100,
+            delay_ms=0,
+            bare_req_per_s=bare,
+        )
+
+    rows = [
+        pair("gevent", "geventhttpclient", 10_890.0, 9_700.0),
+        pair("asyncio", "aiohttp", 5_730.0, bare_b),
+    ]
+    text = {a.topic: a.text for a in guide(res(rows))}["Many short requests"]
+    assert text.startswith("**gevent+geventhttpclient** —") is winner
+    assert ("no winner between gevent+geventhttpclient and asyncio+aiohttp" in text) is not winner
+    if not winner:
+        assert "at c=100 the bare clients read 9,700 and 9,400 req/s" in text
+
+
+@pytest.mark.parametrize("cpu", [0.98, 0.5])
+def test_the_guide_names_the_pairs_bound_by_their_own_cpu(cpu: float) -> None:
+    def row(model: str, delay: int, client_cpu: float) -> dict[str, Any]:
+        return entry(
+            "req_per_s",
+            model,
+            5_000.0,
+            "req/s",
+            client="x",
+            scenario="fetch",
+            concurrency=100,
+            delay_ms=delay,
+            client_cpu=client_cpu,
+            client_cpu_us_per_req=client_cpu / 5_000 * 1e6,
+        )
+
+    rows = [row("gevent", 0, cpu), row("thread", 0, 0.4), row("gevent", 50, 0.2)]
+    text = {a.topic: a.text for a in guide(res(rows))}["What bounds each pair"]
+    if cpu >= 0.9:
+        assert "at 0 ms, c=100: gevent+x (0.98 CPU, 196 us/req)" in text
+        assert "thread+x (0.40" not in text
+        assert "no pair was at 50 ms, c=100" in text
+    else:
+        assert "no pair was CPU-bound at any point" in text

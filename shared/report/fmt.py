@@ -16,6 +16,7 @@ import math
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+from shared.report.metrics import FETCH_OVER_BARE_LOW
 from shared.report.results import Row, number
 
 #: what a cell without a figure shows
@@ -85,8 +86,9 @@ def side_text(row: Row, key: str) -> str:
         if key == "server_cpu" and row.info.get("server_saturated"):
             text += " SATURATED"
         return text
-    if key == "ratio_to_serial" and n is not None:
-        return f"{n:.2f}"
+    if key in ("ratio_to_serial", "client_cpu", "fetch_over_bare") and n is not None:
+        flag = "!" if key == "fetch_over_bare" and n < FETCH_OVER_BARE_LOW else ""
+        return f"{n:.2f}{flag}"
     if isinstance(v, bool) or v is None:
         return NONE if v is None else str(v)
     return fmt_num(n) if n is not None else str(v)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from shared.report import behaviour
+from shared.report import behaviour, scale
 from shared.report.fmt import fmt_num, fmt_params, fmt_ratio, fmt_value, join_and
 from shared.report.groups import (
     eatplay_rows,
@@ -28,6 +28,7 @@ from shared.report.groups import (
 from shared.report.groups import overlap as rounds_overlap
 from shared.report.metrics import (
     BLOCKED_MIN_RATIO,
+    CLIENT_CPU_BOUND,
     CONCURRENT_RATIO_TOLERANCE,
     CPU_NO_GAIN_MIN_RATIO,
     EXPECTED_CONCURRENT_RATIO,
@@ -37,6 +38,9 @@ from shared.report.metrics import (
 from shared.report.results import Results, Row, number
 
 NOT_IN_RUN = "not measured in this run"
+#: two pairs whose bare clients (the client alone, no fetch_all) are within this factor of
+#: each other at one point are not ranked on their fetch_all figures
+BARE_TIE = 1.10
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,24 @@ def _zero_delay_rows(results: Results) -> list[Row]:
     ]
 
 
+def _bare_rate(rows: list[Row], label: str, concurrency: Any) -> float | None:
+    """The bare client's req/s of ``label``'s fetch row at delay 0 and ``concurrency``."""
+    for r in rows:
+        if r.label == label and r.param("concurrency") == concurrency:
+            return number(r.info.get("bare_req_per_s"))
+    return None
+
+
+def _bare_tie(rows: list[Row], a: Row, b: Row) -> str | None:
+    """Where ``a``'s and ``b``'s bare clients are within BARE_TIE of each other at a point
+    both have one: "at c=100 the bare clients read 9,101 and 9,802 req/s"; else None."""
+    for c in dict.fromkeys(r.param("concurrency") for r in rows if r.info.get("bare_req_per_s")):
+        x, y = _bare_rate(rows, a.label, c), _bare_rate(rows, b.label, c)
+        if x and y and max(x, y) / min(x, y) <= BARE_TIE:
+            return f"at c={c} the bare clients read {fmt_num(x)} and {fmt_num(y)} req/s"
+    return None
+
+
 def _advice_short_requests(results: Results) -> Advice:
     topic = "Many short requests"
     rows = _zero_delay_rows(results)
@@ -147,16 +169,30 @@ def _advice_short_requests(results: Results) -> Advice:
     best = _per_label_best(rows, higher=True)
     ranked = sorted(best.values(), key=lambda r: -r.value)  # type: ignore[operator]
     top = ranked[0]
+    # a pair whose client alone runs as fast as the top one's is not beaten by the model: the
+    # gap between their fetch_all figures is our fetcher's cost, or the day's noise
+    level = {r.label: why for r in ranked[1:] if (why := _bare_tie(rows, top, r))}
+    level.update({r.label: "within the spread" for r in ranked[1:] if _tied(top, r, True)})
     rest = []
     for r in ranked[1:4]:
         ratio = top.value / r.value  # type: ignore[operator]
         at = f"c={r.param('concurrency')}"
         rest.append(f"{fmt_ratio(ratio)} {r.label} ({fmt_num(r.value)} at {at})")
-    text = (
-        f"**{top.label}** — {fmt_value(top.value, 'req/s')} at delay 0 ms, concurrency "
+    figures = (
+        f"{fmt_value(top.value, 'req/s')} at delay 0 ms, concurrency "
         f"{top.param('concurrency')} (each pair at its best concurrency)"
         + (f"; that is {', '.join(rest)}" if rest else "")
     )
+    if level:
+        names = join_and([top.label, *level])
+        reasons = "; ".join(f"{label}: {why}" for label, why in level.items())
+        text = (
+            f"**no winner between {names}**: their clients alone run within "
+            f"{BARE_TIE - 1:.0%} of each other, or their figures within the spread ({reasons}), "
+            f"so the gap below is our fetcher's cost, not the model's. {top.label}: {figures}"
+        )
+    else:
+        text = f"**{top.label}** — {figures}"
     limits = [r for r in results.of("req_per_s") if r.is_limit and r.value is not None]
     limits = [r for r in limits if number(r.param("delay_ms")) in (0, None)]
     if limits:
@@ -169,6 +205,46 @@ def _advice_short_requests(results: Results) -> Advice:
         text += "; the server limit (wrk) was not measured"
     if top.info.get("server_saturated"):
         text += " (the server was saturated during this figure: it measures the server)"
+    return Advice(topic, text + ".")
+
+
+def _advice_client_cpu(results: Results) -> Advice:
+    """Which pairs are bound by their own client's CPU at each fetch point."""
+    topic = "What bounds each pair"
+    points: dict[tuple[float, float], list[Row]] = {}
+    for r in results.of("req_per_s"):
+        delay, conc = number(r.param("delay_ms")), number(r.param("concurrency"))
+        cpu = number(r.info.get("client_cpu"))
+        if r.is_limit or r.is_bare or delay is None or conc is None or cpu is None:
+            continue
+        points.setdefault((delay, conc), []).append(r)
+    if not points:
+        return Advice(topic, f"the clients' CPU (client_cpu) {NOT_IN_RUN}.")
+    parts, free = [], []
+    for (delay, conc), rows in sorted(points.items()):
+        bound = [r for r in rows if number(r.info.get("client_cpu")) >= CLIENT_CPU_BOUND]  # type: ignore[operator]
+        where = f"{delay:g} ms, c={conc:g}"
+        if not bound:
+            free.append(where)
+            continue
+        figures = ", ".join(
+            f"{r.label} ({number(r.info.get('client_cpu')):.2f} CPU"
+            + (
+                f", {us:,.0f} us/req)"
+                if (us := number(r.info.get("client_cpu_us_per_req"))) is not None
+                else ")"
+            )
+            for r in sorted(bound, key=lambda r: r.label)
+        )
+        parts.append(f"at {where}: {figures}")
+    text = (
+        f"a pair whose client process runs at {CLIENT_CPU_BOUND:.2f} CPU or more is bound by its "
+        "own CPU (one interpreter's worth), and its req/s follows this machine's speed: "
+        "compare its CPU per request, which moves little from machine to machine; "
+    )
+    text += "; ".join(parts) if parts else "no pair was CPU-bound at any point"
+    if free and parts:
+        text += f"; no pair was at {join_and(free)}"
     return Advice(topic, text + ".")
 
 
@@ -368,8 +444,10 @@ def guide(results: Results) -> list[Advice]:
     return [
         _advice_idle(results),
         _advice_short_requests(results),
+        _advice_client_cpu(results),
         _advice_cpu(results),
         _advice_blocking(results),
         _advice_client_vs_model(results),
         *(Advice(a.topic, a.text) for a in behaviour.guide(behaviour.rows_in(results))),
+        *(Advice(a.topic, a.text) for a in scale.guide_lines(scale.rows_in(results))),
     ]
