@@ -196,7 +196,7 @@ def test_add_processes_where_the_client_is_cpu_bound() -> None:
 
 def test_many_idle_connections_rest_on_memory_per_held_connection() -> None:
     line = scale.guide_lines(capacity())[1]
-    assert line.topic == "Holding many open connections"
+    assert line.topic == "Many idle connections"
     assert line.text.startswith("**asyncio** holds a connection for the least client memory")
     assert "asyncio 12.0 KiB per held connection at 50,000" in line.text
     assert "thread 39.8 KiB per held connection at 10,000" in line.text
@@ -237,8 +237,12 @@ def test_the_report_gives_scale_rows_their_own_section_and_verdicts() -> None:
     said = {c.claim: c.verdict for c in claims(results)}
     assert said[scale.verdict_best_layout(rows).claim] == scale.HOLDS
     assert scale.verdict_50k(rows).claim in said
-    topics = [a.topic for a in guide(results)]
-    assert {"When to add processes", "Holding many open connections"} <= set(topics)
+    advice = {a.topic: a.text for a in guide(results)}
+    assert "When to add processes" in advice
+    # idle connections: memory per held connection first, per parked task after
+    idle = advice["Many idle connections"]
+    assert idle.startswith(scale.guide_lines(rows)[1].text)
+    assert "Memory per parked task (a task with no socket)" in idle
     md = markdown(results, {}, {})
     assert md.count("## Scale: processes, layouts, capacity") == 1
     assert "### Layouts at 50 ms" in md

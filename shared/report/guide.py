@@ -441,13 +441,20 @@ def _advice_client_vs_model(results: Results) -> Advice:
 
 def guide(results: Results) -> list[Advice]:
     """Which model for which job, each sentence resting on this run's figures."""
+    held = scale.rows_in(results)
+    to_add, by_held = scale.guide_lines(held)
+    idle = _advice_idle(results)
+    if scale.capacity_rows(held):
+        # a held connection carries its socket, buffers and client state; a parked task none
+        parked = f"Memory per parked task (a task with no socket): {idle.text}"
+        idle = Advice(idle.topic, f"{by_held.text} {parked}")
     return [
-        _advice_idle(results),
+        idle,
         _advice_short_requests(results),
         _advice_client_cpu(results),
         _advice_cpu(results),
         _advice_blocking(results),
         _advice_client_vs_model(results),
         *(Advice(a.topic, a.text) for a in behaviour.guide(behaviour.rows_in(results))),
-        *(Advice(a.topic, a.text) for a in scale.guide_lines(scale.rows_in(results))),
+        Advice(to_add.topic, to_add.text),
     ]

@@ -335,7 +335,7 @@ def _advice_processes(rows: list[Row]) -> Line:
 
 
 def _advice_idle(rows: list[Row]) -> Line:
-    topic = "Holding many open connections"
+    topic = "Many idle connections"
     held = most_held(rows)
     if not held:
         return Line(topic, "held_connections not measured in this run.")
