@@ -250,6 +250,7 @@ def test_fetch(
         timed=timed,
         requests=requests,
         rounds=len(timed.results),
+        **_round_spread(rate, requests, timed.results),
         efficiency=sweep.efficiency(rate, concurrency, delay_ms),
         ideal_req_per_s=sweep.ideal_rate(concurrency, delay_ms),
         of_wrk=rate / wrk["value"] if rate and wrk and wrk["value"] else None,
@@ -437,3 +438,13 @@ def too_slow(
         note=reason,
     )
     pytest.skip(reason)
+
+
+def _round_spread(rate: float | None, requests: int, rounds: Sequence[Any]) -> dict[str, float]:
+    """``value_min``/``value_max``: the slowest and fastest timed round's req/s (each round's
+    own clock, in the worker), so that the report calls a tie where two pairs' rounds overlap
+    rather than rank them on one noisy round; nothing for a single round."""
+    rates = [requests / r["elapsed_s"] for r in rounds if r and r.get("elapsed_s")]
+    if rate is None or len(rates) < 2:
+        return {}
+    return {"value_min": min(*rates, rate), "value_max": max(*rates, rate)}
