@@ -13,7 +13,7 @@ import httpx
 import pytest
 import urllib3.exceptions as u3
 
-from shared.scenarios import fetcher
+from shared.scenarios import clients, fetcher
 from shared.spec import FetchResult
 
 
@@ -32,7 +32,7 @@ def test_a_body_of_exactly_max_bytes_is_fine_one_more_is_too_large() -> None:
     a.head(200)
     a.body(b"x" * 10)
     assert as_result(a.result()).error is None
-    with pytest.raises(fetcher.TooLarge):
+    with pytest.raises(clients.TooLarge):
         a.body(b"x")
     assert (a.nbytes, as_result(a.result()).nbytes) == (11, 11)
 
@@ -53,7 +53,7 @@ def test_a_failure_keeps_what_arrived_before_it() -> None:
     a = attempt()
     a.head(200)
     a.body(b"abc")
-    result = as_result(a.failure(fetcher.DeadlineExceeded()))
+    result = as_result(a.failure(clients.DeadlineExceeded()))
     assert (result.status, result.nbytes, result.error) == (200, 3, "timeout")
 
 
@@ -79,7 +79,7 @@ def test_an_exception_that_is_no_per_url_failure_is_raised_not_hidden() -> None:
     ],
 )
 def test_client_exceptions_map_to_error_kinds(client: str, exc: Exception, kind: str) -> None:
-    assert fetcher.classify(client, exc) == kind
+    assert clients.classify(client, exc) == kind
 
 
 @pytest.mark.parametrize(
@@ -97,12 +97,12 @@ def test_plain_socket_errors_have_the_same_kind_for_every_client(
     exc: BaseException, kind: str | None
 ) -> None:
     for client in ("httpx", "aiohttp", "urllib3"):
-        assert fetcher.classify(client, exc) == kind
+        assert clients.classify(client, exc) == kind
 
 
 def test_summary_counts_every_kind_and_the_rate() -> None:
     results = [
-        as_result(attempt().failure(fetcher.TooLarge())),
+        as_result(attempt().failure(clients.TooLarge())),
         as_result(fetcher.invalid("x")),
         as_result(fetcher.invalid("y")),
     ]

@@ -30,7 +30,7 @@ import aiohttp
 import httpx
 
 from impls.asyncio_impl import runner
-from shared.scenarios import fetcher
+from shared.scenarios import clients, fetcher
 
 MODEL = "asyncio"
 
@@ -68,10 +68,10 @@ async def _work(get: Get, url: str, todo: Iterator[int]) -> Counter[int]:
 @contextlib.asynccontextmanager
 async def _open_client(plan: fetcher.Plan) -> AsyncIterator[Get]:
     if plan.client == "httpx":
-        async with httpx.AsyncClient(**fetcher.httpx_options(plan)) as session:
+        async with httpx.AsyncClient(**clients.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
-        async with fetcher.aiohttp_session(plan) as session:
+        async with clients.aiohttp_session(plan) as session:
             yield partial(_get_aiohttp, session)
 
 

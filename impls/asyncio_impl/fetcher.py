@@ -47,7 +47,7 @@ import httpx
 from impls.asyncio_impl import runner
 from impls.asyncio_impl.deadline import Watchdog
 from shared import spec
-from shared.scenarios import fetcher
+from shared.scenarios import clients, fetcher
 from shared.spec import FetchResult
 
 MODEL = "asyncio"
@@ -132,7 +132,7 @@ async def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.
         except asyncio.CancelledError as exc:
             if not deadline.timed_out():
                 raise
-            outcome = attempt.failure(fetcher.DeadlineExceeded(exc))
+            outcome = attempt.failure(clients.DeadlineExceeded(exc))
         except Exception as exc:
             outcome = attempt.failure(exc)
         deadline.stop()
@@ -143,10 +143,10 @@ async def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.
 async def _open_client(plan: fetcher.Plan) -> AsyncIterator[Get]:
     """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
     if plan.client == "httpx":
-        async with httpx.AsyncClient(**fetcher.httpx_options(plan)) as session:
+        async with httpx.AsyncClient(**clients.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
-        async with fetcher.aiohttp_session(plan) as session:
+        async with clients.aiohttp_session(plan) as session:
             yield partial(_get_aiohttp, session)
 
 

@@ -39,7 +39,7 @@ import gevent.pool
 import httpx
 from geventhttpclient import URL, HTTPClient
 
-from shared.scenarios import fetcher
+from shared.scenarios import clients, fetcher
 
 MODEL = "gevent"
 
@@ -73,11 +73,11 @@ def _work(get: Get, url: str, todo: Iterator[int]) -> Counter[int]:
 @contextlib.contextmanager
 def _open_client(plan: fetcher.Plan, url: str) -> Iterator[Get]:
     if plan.client == "httpx":
-        with httpx.Client(**fetcher.httpx_options(plan)) as session:
+        with httpx.Client(**clients.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
         target = URL(url)
-        host_client = HTTPClient.from_url(target, **fetcher.geventhttpclient_options(plan))
+        host_client = HTTPClient.from_url(target, **clients.geventhttpclient_options(plan))
         try:
             yield partial(_get_geventhttpclient, host_client, target.request_uri)
         finally:

@@ -19,7 +19,7 @@ import time
 import gevent
 from greenlet import greenlet
 
-from shared.scenarios.fetcher import DeadlineExceeded
+from shared.scenarios.clients import DeadlineExceeded
 
 #: the clock deadlines are read on (not the loop's cached time: a worker that ran for a while
 #: without yielding would start its request already late by it)

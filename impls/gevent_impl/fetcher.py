@@ -54,7 +54,7 @@ from geventhttpclient.response import HTTPSocketPoolResponse
 
 from impls.gevent_impl.deadline import Watchdog
 from shared import spec
-from shared.scenarios import fetcher
+from shared.scenarios import clients, fetcher
 from shared.spec import FetchResult
 
 MODEL = "gevent"
@@ -179,7 +179,7 @@ def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) 
 def _open_client(plan: fetcher.Plan) -> Iterator[Get]:
     """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
     if plan.client == "httpx":
-        with httpx.Client(**fetcher.httpx_options(plan)) as session:
+        with httpx.Client(**clients.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
         # geventhttpclient talks to one host per client: one per (scheme, host, port)
@@ -213,7 +213,7 @@ def _get_geventhttpclient(
         key = (url.scheme, url.host, url.port)
         host_client = hosts.get(key)
         if host_client is None:
-            options = fetcher.geventhttpclient_options(plan)
+            options = clients.geventhttpclient_options(plan)
             host_client = hosts[key] = _SendOnce.from_url(url, **options)
         target = targets[attempt.url] = (host_client, url.request_uri)
     host_client, request_uri = target
@@ -223,7 +223,7 @@ def _get_geventhttpclient(
         if attempt.fits(response.content_length):
             attempt.body(response.read())  # yields until the whole body arrives
         else:
-            while chunk := response.read(fetcher.CHUNK_BYTES):  # yields until the chunk arrives
+            while chunk := response.read(clients.CHUNK_BYTES):  # yields until the chunk arrives
                 attempt.body(chunk)
 
 

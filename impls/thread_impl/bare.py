@@ -30,7 +30,7 @@ from functools import partial
 import httpx
 import urllib3
 
-from shared.scenarios import fetcher
+from shared.scenarios import clients, fetcher
 
 MODEL = "thread"
 
@@ -64,10 +64,10 @@ def _work(get: Get, url: str, todo: Iterator[int]) -> Counter[int]:
 @contextlib.contextmanager
 def _open_client(plan: fetcher.Plan) -> Iterator[Get]:
     if plan.client == "httpx":
-        with httpx.Client(**fetcher.httpx_options(plan)) as session:
+        with httpx.Client(**clients.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
-        with urllib3.PoolManager(**fetcher.urllib3_options(plan)) as manager:
+        with urllib3.PoolManager(**clients.urllib3_options(plan)) as manager:
             yield partial(_get_urllib3, manager)
 
 

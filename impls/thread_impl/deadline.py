@@ -21,7 +21,8 @@ import socket
 import threading
 from collections.abc import Iterator
 
-from shared.scenarios.fetcher import DeadlineExceeded, clock
+from shared.scenarios.clients import DeadlineExceeded
+from shared.scenarios.fetcher import clock
 
 
 class Deadline:

@@ -41,7 +41,7 @@ import urllib3
 
 from impls.thread_impl.deadline import Deadline, Watchdog
 from shared import spec
-from shared.scenarios import fetcher
+from shared.scenarios import clients, fetcher
 from shared.spec import FetchResult
 
 MODEL = "thread"
@@ -135,11 +135,11 @@ def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) 
 def _open_client(plan: fetcher.Plan) -> Iterator[Get]:
     """The run's one client, its pool sized to ``concurrency``; closed when the run ends."""
     if plan.client == "httpx":
-        with httpx.Client(**fetcher.httpx_options(plan)) as session:
+        with httpx.Client(**clients.httpx_options(plan)) as session:
             yield partial(_get_httpx, session)
     else:
         # one pool of `concurrency` connections per (scheme, host, port)
-        with urllib3.PoolManager(**fetcher.urllib3_options(plan)) as manager:
+        with urllib3.PoolManager(**clients.urllib3_options(plan)) as manager:
             yield partial(_get_urllib3, manager)
 
 
@@ -178,7 +178,7 @@ def _get_urllib3(
             else:
                 # the read that ends the body hands the connection back to the pool (then None)
                 while response.connection is not None:
-                    chunk = response.read1(fetcher.CHUNK_BYTES, decode_content=False)  # blocks
+                    chunk = response.read1(clients.CHUNK_BYTES, decode_content=False)  # blocks
                     if not chunk:
                         break
                     attempt.body(chunk)
