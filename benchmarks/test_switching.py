@@ -46,9 +46,9 @@ here (caps and limits in ``shared.scenarios.switching.thread_room``), ``value`` 
 ``note``.
 
 Run: ``pytest benchmarks/ -k "switch or yield or spawn or rss"`` (~1-1.5 min on 2 idle cores;
-``--quick``: fewer rounds, spawn and RSS at n=1,000 only, ~20 s). Besides pytest-benchmark's
-tables (seconds per round; every model in a group does the same work per round, so they
-compare side by side) the run ends with each result's own figure per operation.
+``--quick``: fewer rounds, a quarter of the handoffs, spawn and RSS at n=1,000 only).
+Besides pytest-benchmark's tables (seconds per round; every model in a group does the same
+work per round, so they compare side by side) the run ends with each result's own figure per operation.
 ``python benchmarks/standalone_switching.py`` measures the same primitives without the
 harness, for comparison; on a shared machine use its ``--paired`` mode (see its docstring).
 
@@ -185,24 +185,17 @@ def _figures(
     return figures
 
 
-SWITCH_CASES = [
-    Case(k.id, k, "switching.ping_pong", {"n": switching.HANDOFFS}, switching.HANDOFFS)
-    for k in spec.RUNNERS
-] + [
-    Case(
-        f"{k.id}-{other}",
-        k,
-        "switching.ping_pong",
-        {"n": switching.HANDOFFS, "variant": other},
-        switching.HANDOFFS,
-    )
-    for k in spec.DEFAULT_KINDS
-    for other in k.facts.ping_pongs
-]
-YIELD_CASES = [
-    Case(k.id, k, "switching.yield_loop", {"n": switching.HANDOFFS}, switching.HANDOFFS)
-    for k in spec.RUNNERS
-]
+def _switch_cases(n: int) -> list[Case]:
+    """Every kind's Event ping-pong of ``n`` handoffs, and the default kinds' other ways."""
+    return [Case(k.id, k, "switching.ping_pong", {"n": n}, n) for k in spec.RUNNERS] + [
+        Case(f"{k.id}-{other}", k, "switching.ping_pong", {"n": n, "variant": other}, n)
+        for k in spec.DEFAULT_KINDS
+        for other in k.facts.ping_pongs
+    ]
+
+
+def _yield_cases(n: int) -> list[Case]:
+    return [Case(k.id, k, "switching.yield_loop", {"n": n}, n) for k in spec.RUNNERS]
 
 
 def _spawn_cases(n: int) -> list[Case]:
@@ -241,11 +234,11 @@ def test_switch_ns(
     between: str | None,
     variant: str,
 ) -> None:
-    n = switching.HANDOFFS
+    n = switching.handoffs(quick)
     rr = None
     if not benchmark.disabled:
         case = kind.id if between is None else f"{kind.id}-{between}"
-        rr = _round_robin(round_robin, "switch_ns", SWITCH_CASES, workers, quick)[case]
+        rr = _round_robin(round_robin, "switch_ns", _switch_cases(n), workers, quick)[case]
     worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,
@@ -281,10 +274,10 @@ def test_yield_ns(
     round_robin: dict[str, dict[str, list[float]]],
     kind: spec.WorkerKind,
 ) -> None:
-    n = switching.HANDOFFS
+    n = switching.handoffs(quick)
     rr = None
     if not benchmark.disabled:
-        rr = _round_robin(round_robin, "yield_ns", YIELD_CASES, workers, quick)[kind.id]
+        rr = _round_robin(round_robin, "yield_ns", _yield_cases(n), workers, quick)[kind.id]
     worker = workers.get(kind)
     timed = timing.time_calls(
         benchmark,

@@ -48,8 +48,18 @@ POOL_WORKERS = 8
 # under 1 % of the round: >= 20 ms on the fastest model (uvloop's sleep(0) is ~1.2 us here, a
 # generator's next() ~35 ns). --quick keeps these sizes and runs fewer rounds.
 
-#: one-way handoffs per round for ``switch_ns`` and ``yield_ns``
+#: one-way handoffs per round for ``switch_ns`` and ``yield_ns``; --quick takes a quarter
+#: (5 ms a round on the fastest model: the round trip is then about 2 % of a round, and the
+#: processes' ping-pong, ~75 us a handoff, stays within the quick run's minute and a half)
 HANDOFFS = 20_000
+QUICK_HANDOFFS = HANDOFFS // 4
+
+
+def handoffs(quick: bool) -> int:
+    """One-way handoffs per ``switch_ns``/``yield_ns`` round in a run, --quick or not."""
+    return QUICK_HANDOFFS if quick else HANDOFFS
+
+
 #: one-way transfers per round for ``raw_switch_ns``
 RAW_SWITCHES = 1_000_000
 #: tasks per ``spawn_join_us`` round: a batch of ``n`` is repeated ``repeat_for(n)`` times
