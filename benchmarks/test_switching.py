@@ -48,7 +48,8 @@ here (caps and limits in ``shared.scenarios.switching.thread_room``), ``value`` 
 Run: ``pytest benchmarks/ -k "switch or yield or spawn or rss"`` (~1-1.5 min on 2 idle cores;
 ``--quick``: fewer rounds, a quarter of the handoffs, spawn and RSS at n=1,000 only).
 Besides pytest-benchmark's tables (seconds per round; every model in a group does the same
-work per round, so they compare side by side) the run ends with each result's own figure per operation.
+work per round, so they compare side by side) the run ends with each result's own figure per
+operation.
 ``python benchmarks/standalone_switching.py`` measures the same primitives without the
 harness, for comparison; on a shared machine use its ``--paired`` mode (see its docstring).
 
