@@ -246,3 +246,14 @@ def test_the_report_gives_scale_rows_their_own_section_and_verdicts() -> None:
     md = markdown(results, {}, {})
     assert md.count("## Scale: processes, layouts, capacity") == 1
     assert "### Layouts at 50 ms" in md
+
+
+def test_a_run_of_capacity_alone_still_gets_its_report() -> None:
+    from shared.report.results import results_from_json
+    from shared.report.terminal import terminal_lines
+
+    entries = [{"extra_info": r, "stats": {"median": 1.0}} for r in capacity()]
+    results = results_from_json({"benchmarks": entries})
+    assert not results.rows
+    assert results.has_figures
+    assert "Capacity: requests held in flight at once" in "\n".join(terminal_lines(results))

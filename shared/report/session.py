@@ -132,7 +132,7 @@ def terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
         tr.write_line("no switchbench benchmark ran in this session: no comparison, no report.")
         return
     results = results_from_json(data)
-    if not results.rows:
+    if not results.rows and not results.scale:
         tr.write_line("no benchmark in this session recorded switchbench fields: no report.")
         return
     for line in terminal_lines(results):

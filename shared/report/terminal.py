@@ -214,7 +214,7 @@ def terminal_lines(results: Results) -> list[str]:
     """The compact comparison printed at the end of ``pytest benchmarks/``."""
     out: list[str] = []
     if results.timings_disabled:
-        n = len(results.rows)
+        n = len(results.rows) + len(results.scale)
         if not results.has_figures:
             out.append(
                 f"timings disabled (--benchmark-disable): {n} benchmark(s) ran once as smoke "
