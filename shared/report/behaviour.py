@@ -18,14 +18,10 @@ from typing import Any, NamedTuple
 
 from shared import spec
 from shared.report.fmt import table_lines
-from shared.report.metrics import BEHAVIOUR
+from shared.report.metrics import BEHAVIOUR, FAILS, HOLDS, NOT_IN_RUN, NOT_MEASURED
 
 METRIC = BEHAVIOUR
-HOLDS = "holds"
-FAILS = "does not hold"
 PARTLY = "holds only with no switch point inside"
-NOT_MEASURED = "not measured"
-NOT_IN_RUN = "not measured in this run"
 #: a sibling held up for at least this share of the C call was held for the whole of it
 HELD_SHARE = 0.8
 

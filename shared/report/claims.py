@@ -33,13 +33,12 @@ from shared.report.metrics import (
     CONCURRENT_RATIO_TOLERANCE,
     CPU_NO_GAIN_MIN_RATIO,
     EXPECTED_CONCURRENT_RATIO,
+    FAILS,
+    HOLDS,
+    NOT_MEASURED,
     SWITCH_ADVANTAGE_MIN,
 )
 from shared.report.results import Results
-
-HOLDS = "holds"
-FAILS = "does not hold"
-NOT_MEASURED = "not measured"
 
 #: eat/play variants that should overlap eat and play (2 s) against the serial baseline (3 s)
 EATPLAY_CONCURRENT = (

@@ -33,11 +33,11 @@ from shared.report.metrics import (
     CPU_NO_GAIN_MIN_RATIO,
     EXPECTED_CONCURRENT_RATIO,
     NEAR_SERVER_LIMIT,
+    NOT_IN_RUN,
     TIE_FACTOR,
 )
 from shared.report.results import Results, Row, number
 
-NOT_IN_RUN = "not measured in this run"
 #: two pairs whose bare clients (the client alone, no fetch_all) are within this factor of
 #: each other at one point are not ranked on their fetch_all figures
 BARE_TIE = 1.10

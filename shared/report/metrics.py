@@ -58,6 +58,13 @@ class Metric:
     columns: tuple[tuple[str, str], ...] = ()
 
 
+#: the verdicts of the tutorial's claims, whichever module judges them (claims, behaviour,
+#: scale), and what a line says of a figure the run did not produce
+HOLDS = "holds"
+FAILS = "does not hold"
+NOT_MEASURED = "not measured"
+NOT_IN_RUN = "not measured in this run"
+
 #: the behaviour scenarios' rows: outcomes with a headline figure each, reported in their own
 #: section (shared.report.behaviour), never ranked in a table with the others
 BEHAVIOUR = "behaviour"

@@ -25,13 +25,11 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from shared.report.fmt import table_lines
+from shared.report.metrics import FAILS, HOLDS, NOT_IN_RUN, NOT_MEASURED
 
 Row = dict[str, Any]
 Cells = tuple[list[str], list[list[str]]]
 
-HOLDS = "holds"
-FAILS = "does not hold"
-NOT_MEASURED = "not measured"
 
 #: within this factor of the best, a layout counts as tied with it
 TIE = 1.05
@@ -314,7 +312,7 @@ def _advice_processes(rows: list[Row]) -> Line:
     topic = "When to add processes"
     gains = process_gains(rows)
     if not gains:
-        return Line(topic, "layouts not measured in this run.")
+        return Line(topic, f"layouts {NOT_IN_RUN}.")
     mine = layout_rows(rows)
     parts = []
     for delay in sorted({d for _, d in gains}):
@@ -338,7 +336,7 @@ def _advice_idle(rows: list[Row]) -> Line:
     topic = "Many idle connections"
     held = most_held(rows)
     if not held:
-        return Line(topic, "held_connections not measured in this run.")
+        return Line(topic, f"held_connections {NOT_IN_RUN}.")
     ranked = sorted(
         (r for r in held.values() if r.get("rss_kib_per_held") is not None),
         key=lambda r: r["rss_kib_per_held"],
