@@ -222,7 +222,10 @@ def test_fetch(
         notes.append(bound)
     fail_on_errors(pair, concurrency, delay_ms, bare)
     versus = sweep.versus_bare(bare, timed.results)
-    if versus["fetch_over_bare"] is not None and versus["fetch_over_bare"] < sweep.BARE_AT_LEAST:
+    if (
+        versus["fetch_over_bare"] is not None
+        and versus["fetch_over_bare"] < spec.FETCH_OVER_BARE_AT_LEAST
+    ):
         notes.append(sweep.BELOW_BARE_NOTE.format(**versus))
     if pair.client == "httpx":
         other = next(p for p in spec.PAIRS if p.label == pair.label and p.client != "httpx")

@@ -242,6 +242,13 @@ ERROR_KINDS: tuple[str, ...] = (
 #: a body longer than this is not read to the end: the result is ``"too-large"``
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
+#: how a fetch figure reads, for the benchmarks that note it on a row and the report alike:
+#: fetch_all at less than this fraction of its bare client's rate is a cost of ours
+FETCH_OVER_BARE_AT_LEAST = 0.9
+#: a client at this share of one core is bound by its own CPU: for threads that is the GIL's
+#: one core, for an event loop or hub its one thread
+CLIENT_CPU_BOUND_AT = 0.9
+
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:

@@ -32,8 +32,7 @@ QUICK_CONCURRENCY: tuple[int, ...] = (10, 100)
 
 #: the points (concurrency) where every pair also runs its bare client (variant "bare")
 BARE_CONCURRENCY: tuple[int, ...] = (100,)
-#: fetch_all at less than this fraction of its bare client's rate is a defect of ours
-BARE_AT_LEAST = 0.9
+#: the note of a row under ``spec.FETCH_OVER_BARE_AT_LEAST``
 BELOW_BARE_NOTE = (
     "fetch_all ran at {fetch_over_bare:.2f} of its bare client's rate ({bare_req_per_s:.0f} "
     "req/s, in rounds interleaved with these): below 0.9, the fetcher's own cost"
@@ -45,9 +44,8 @@ TIMEOUT_S = 30.0
 SATURATED_AT = 0.9
 #: httpx below this fraction of the same model's other client gets a note saying why
 HTTPX_FAR_BEHIND = 0.67
-#: a client at this share of one core, with a server delay to wait on, is bound by its own
-#: CPU: for threads that is the GIL's one core, for an event loop or hub its one thread
-CLIENT_BOUND_AT = 0.9
+#: the note of a row whose client, with a server delay to wait on, is at
+#: ``spec.CLIENT_CPU_BOUND_AT`` or more
 CLIENT_BOUND_NOTE = (
     "the client used {cpu:.2f} CPU (1.00 = one core, all one interpreter can use): it is "
     "bound by its own work per request, not by waiting for the server"
@@ -206,7 +204,7 @@ def latency_ms(rounds: Iterable[dict[str, Any]]) -> tuple[float, float]:
 def client_bound_note(client_cpu: float | None, delay_ms: int) -> str | None:
     """The note a row carries when its client, not the waiting, set the rate: at a delayed
     point only (without a delay every client is busy by design)."""
-    if not delay_ms or client_cpu is None or client_cpu < CLIENT_BOUND_AT:
+    if not delay_ms or client_cpu is None or client_cpu < spec.CLIENT_CPU_BOUND_AT:
         return None
     return CLIENT_BOUND_NOTE.format(cpu=client_cpu)
 

@@ -16,7 +16,7 @@ import math
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from shared.report.metrics import FETCH_OVER_BARE_LOW
+from shared import spec
 from shared.report.results import Row, number
 
 #: what a cell without a figure shows
@@ -87,7 +87,7 @@ def side_text(row: Row, key: str) -> str:
             text += " SATURATED"
         return text
     if key in ("ratio_to_serial", "client_cpu", "fetch_over_bare") and n is not None:
-        flag = "!" if key == "fetch_over_bare" and n < FETCH_OVER_BARE_LOW else ""
+        flag = "!" if key == "fetch_over_bare" and n < spec.FETCH_OVER_BARE_AT_LEAST else ""
         return f"{n:.2f}{flag}"
     if isinstance(v, bool) or v is None:
         return NONE if v is None else str(v)

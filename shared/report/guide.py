@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from shared import spec
 from shared.report import behaviour, scale
 from shared.report.fmt import fmt_num, fmt_params, fmt_ratio, fmt_value, join_and
 from shared.report.groups import (
@@ -28,7 +29,6 @@ from shared.report.groups import (
 from shared.report.groups import overlap as rounds_overlap
 from shared.report.metrics import (
     BLOCKED_MIN_RATIO,
-    CLIENT_CPU_BOUND,
     CONCURRENT_RATIO_TOLERANCE,
     CPU_NO_GAIN_MIN_RATIO,
     EXPECTED_CONCURRENT_RATIO,
@@ -222,7 +222,7 @@ def _advice_client_cpu(results: Results) -> Advice:
         return Advice(topic, f"the clients' CPU (client_cpu) {NOT_IN_RUN}.")
     parts, free = [], []
     for (delay, conc), rows in sorted(points.items()):
-        bound = [r for r in rows if number(r.info.get("client_cpu")) >= CLIENT_CPU_BOUND]  # type: ignore[operator]
+        bound = [r for r in rows if number(r.info.get("client_cpu")) >= spec.CLIENT_CPU_BOUND_AT]  # type: ignore[operator]
         where = f"{delay:g} ms, c={conc:g}"
         if not bound:
             free.append(where)
@@ -238,9 +238,9 @@ def _advice_client_cpu(results: Results) -> Advice:
         )
         parts.append(f"at {where}: {figures}")
     text = (
-        f"a pair whose client process runs at {CLIENT_CPU_BOUND:.2f} CPU or more is bound by its "
-        "own CPU (one interpreter's worth), and its req/s follows this machine's speed: "
-        "compare its CPU per request, which moves little from machine to machine; "
+        f"a pair whose client process runs at {spec.CLIENT_CPU_BOUND_AT:.2f} CPU or more is "
+        "bound by its own CPU (one interpreter's worth), and its req/s follows this machine's "
+        "speed: compare its CPU per request, which moves little from machine to machine; "
     )
     text += "; ".join(parts) if parts else "no pair was CPU-bound at any point"
     if free and parts:

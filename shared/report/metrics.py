@@ -35,11 +35,6 @@ CPU_NO_GAIN_MIN_RATIO = 0.9
 HARNESS_OVERHEAD_MAX = 0.01
 #: the best figure within this share of the server limit (wrk) measures the server
 NEAR_SERVER_LIMIT = 0.9
-#: a client process at this many CPU seconds per wall second or more is bound by its own CPU
-#: (one interpreter's worth: the GIL lets one thread run Python at a time)
-CLIENT_CPU_BOUND = 0.9
-#: fetch_all below this share of its bare client's rate: our fetcher's own cost shows
-FETCH_OVER_BARE_LOW = 0.9
 
 
 # --- what each metric means ----------------------------------------------------------------
