@@ -211,32 +211,32 @@ def _advice_short_requests(results: Results) -> Advice:
 def _advice_client_cpu(results: Results) -> Advice:
     """Which pairs are bound by their own client's CPU at each fetch point."""
     topic = "What bounds each pair"
-    points: dict[tuple[float, float], list[Row]] = {}
+    # (delay, concurrency) -> each pair's row there and its client's CPU share
+    points: dict[tuple[float, float], list[tuple[Row, float]]] = {}
     for r in results.of("req_per_s"):
         delay, conc = number(r.param("delay_ms")), number(r.param("concurrency"))
         cpu = number(r.info.get("client_cpu"))
         if r.is_limit or r.is_bare or delay is None or conc is None or cpu is None:
             continue
-        points.setdefault((delay, conc), []).append(r)
+        points.setdefault((delay, conc), []).append((r, cpu))
     if not points:
         return Advice(topic, f"the clients' CPU (client_cpu) {NOT_IN_RUN}.")
     parts, free = [], []
     for (delay, conc), rows in sorted(points.items()):
-        bound = [r for r in rows if number(r.info.get("client_cpu")) >= spec.CLIENT_CPU_BOUND_AT]  # type: ignore[operator]
+        bound = sorted(
+            ((r, cpu) for r, cpu in rows if cpu >= spec.CLIENT_CPU_BOUND_AT),
+            key=lambda pair: pair[0].label,
+        )
         where = f"{delay:g} ms, c={conc:g}"
         if not bound:
             free.append(where)
             continue
-        figures = ", ".join(
-            f"{r.label} ({number(r.info.get('client_cpu')):.2f} CPU"
-            + (
-                f", {us:,.0f} us/req)"
-                if (us := number(r.info.get("client_cpu_us_per_req"))) is not None
-                else ")"
-            )
-            for r in sorted(bound, key=lambda r: r.label)
-        )
-        parts.append(f"at {where}: {figures}")
+        named = []
+        for r, cpu in bound:
+            us = number(r.info.get("client_cpu_us_per_req"))
+            per_request = "" if us is None else f", {us:,.0f} us/req"
+            named.append(f"{r.label} ({cpu:.2f} CPU{per_request})")
+        parts.append(f"at {where}: {', '.join(named)}")
     text = (
         f"a pair whose client process runs at {spec.CLIENT_CPU_BOUND_AT:.2f} CPU or more is "
         "bound by its own CPU (one interpreter's worth), and its req/s follows this machine's "
