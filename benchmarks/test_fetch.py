@@ -30,7 +30,14 @@ import pytest
 
 from shared import spec
 from shared.bench import machine, sizing, sweep, wrk
-from shared.bench.timing import Timed, record, round_stat, roundtrip_s, time_calls
+from shared.bench.timing import (
+    Timed,
+    record,
+    round_stat,
+    round_times,
+    roundtrip_s,
+    time_calls,
+)
 from shared.harness.fixtures import Workers
 from shared.harness.server import ServerProcess
 from shared.harness.worker import ModelWorker, WorkerTimeout
@@ -253,7 +260,7 @@ def test_fetch(
         timed=timed,
         requests=requests,
         rounds=len(timed.results),
-        **_round_spread(rate, requests, timed.results),
+        **_round_spread(benchmark, requests),
         efficiency=sweep.efficiency(rate, concurrency, delay_ms),
         ideal_req_per_s=sweep.ideal_rate(concurrency, delay_ms),
         of_wrk=rate / wrk["value"] if rate and wrk and wrk["value"] else None,
@@ -443,11 +450,11 @@ def too_slow(
     pytest.skip(reason)
 
 
-def _round_spread(rate: float | None, requests: int, rounds: Sequence[Any]) -> dict[str, float]:
-    """``value_min``/``value_max``: the slowest and fastest timed round's req/s (each round's
-    own clock, in the worker), so that the report calls a tie where two pairs' rounds overlap
-    rather than rank them on one noisy round; nothing for a single round."""
-    rates = [requests / r["elapsed_s"] for r in rounds if r and r.get("elapsed_s")]
-    if rate is None or len(rates) < 2:
+def _round_spread(benchmark: Any, requests: int) -> dict[str, float]:
+    """``value_min``/``value_max``: the slowest and fastest timed round's req/s, on the clock
+    the median ``value`` comes from, so that the report calls a tie where two pairs' rounds
+    overlap rather than rank them on one noisy round; nothing for a single round."""
+    times = round_times(benchmark)
+    if len(times) < 2:
         return {}
-    return {"value_min": min(*rates, rate), "value_max": max(*rates, rate)}
+    return {"value_min": requests / max(times), "value_max": requests / min(times)}
