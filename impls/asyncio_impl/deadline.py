@@ -16,24 +16,30 @@ request starts. Used by impls/asyncio_impl/fetcher.py.
 from __future__ import annotations
 
 import asyncio
+import time
+
+#: the deadlines' clock: the one asyncio's own loop reads (``loop.time()`` is a Python call
+#: around it on that loop, a cost per request); uvloop's ``loop.time()`` reads the same
+#: monotonic clock, cached once per loop pass, so its timer may wake up to a pass early and
+#: then finds nothing due yet
+_clock = time.monotonic
 
 
 class Deadline:
     """One worker task's deadline for the request it runs now."""
 
-    __slots__ = ("at", "expired", "_task", "_loop")
+    __slots__ = ("at", "expired", "_task")
 
-    def __init__(self, task: asyncio.Task[object], loop: asyncio.AbstractEventLoop) -> None:
-        #: the running request's deadline (``loop.time()``), infinity between requests
+    def __init__(self, task: asyncio.Task[object]) -> None:
+        #: the running request's deadline (:data:`_clock`), infinity between requests
         self.at = float("inf")
         #: the timer cancelled this task for the running request
         self.expired = False
         self._task = task
-        self._loop = loop
 
     def start(self, timeout: float) -> None:
         """A request starts now: it must be done within ``timeout`` seconds."""
-        self.at = self._loop.time() + timeout
+        self.at = _clock() + timeout
         self.expired = False
 
     def stop(self) -> None:
@@ -63,7 +69,7 @@ class Watchdog:
         """The calling worker task's deadline, watched until the run ends."""
         task = asyncio.current_task()
         assert task is not None, "call from a worker task"
-        deadline = Deadline(task, self._loop)
+        deadline = Deadline(task)
         self._deadlines.append(deadline)
         return deadline
 
@@ -71,7 +77,7 @@ class Watchdog:
         self._timer.cancel()
 
     def _wake(self) -> None:
-        now = self._loop.time()
+        now = _clock()
         soonest = now + self._timeout  # no request started after now expires before
         for deadline in self._deadlines:
             if deadline.at <= now:
@@ -79,4 +85,4 @@ class Watchdog:
                 deadline.expire()
             elif deadline.at < soonest:
                 soonest = deadline.at
-        self._timer = self._loop.call_at(soonest, self._wake)
+        self._timer = self._loop.call_later(soonest - now, self._wake)
