@@ -132,16 +132,25 @@ def test_probe_sizes_a_pair_below_the_ideal_at_its_steady_rate() -> None:
     assert (plan.requests, plan.rounds) == (900, 3)
 
 
-def test_probe_sizes_a_slow_pair_from_one_wave_and_times_it_once() -> None:
+def test_probe_sizes_a_slow_pair_from_one_wave_and_times_it_as_long_as_a_fast_one() -> None:
     run = FakeRun(0.01, 150)  # one wave of 100 takes 0.68 s: more than a third of 1.5 s
     plan = sizing.size_rounds(run, 100, 50, budget_s=1.5, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None)]
     assert plan.steady_req_per_s is None
-    # two waves at least: the second reuses the first one's connections
-    assert (plan.requests, plan.rounds) == (200, 1)
-    # more than two waves when the budget holds more at the one-wave rate
+    # two waves at least: the second reuses the first one's connections; a round of them
+    # takes 1.35 s at the one-wave rate, so three fit in the 3 x 1.5 s a fast pair gets
+    assert (plan.requests, plan.rounds) == (200, 3)
+    # more than two waves when the budget holds more at the one-wave rate; rounds of 1.03 s:
+    # two fit in 3 x 0.9 s
     more = sizing.size_rounds(FakeRun(0.01, 300), 100, 50, budget_s=0.9, max_rounds=3, deadline_s=9)
-    assert (more.requests, more.rounds) == (300, 1)
+    assert (more.requests, more.rounds) == (300, 2)
+
+
+def test_slow_rounds_fill_a_fast_pairs_time_and_never_drop_to_none() -> None:
+    assert sizing.slow_rounds(0.36, 0.6, 3) == 3  # aiohttp at concurrency 1000, 0 ms
+    assert sizing.slow_rounds(0.7, 0.6, 3) == 2
+    assert sizing.slow_rounds(5.6, 0.6, 3) == 1  # httpx there: one round, never none
+    assert sizing.slow_rounds(0.1, 0.6, 5) == 5  # never more than a fast pair gets
 
 
 def test_probe_bounds_a_pair_too_slow_for_a_whole_wave() -> None:
@@ -156,7 +165,12 @@ def test_probe_checks_a_big_wave_under_the_deadline() -> None:
     plan = sizing.size_rounds(run, 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10)
     assert run.calls == [(100, None), (1000, 10)]
     assert not plan.bounded
-    assert (plan.requests, plan.rounds) == (2000, 1)  # two waves fit in 3 x 0.6 s
+    assert (plan.requests, plan.rounds) == (2000, 1)  # two waves fit in 3 x 0.6 s, once
+    quicker = sizing.size_rounds(
+        FakeRun(0.15, 10000), 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10
+    )
+    # one wave: 0.25 s, a slow pair; rounds of two waves, 0.5 s at that rate: three fit
+    assert (quicker.requests, quicker.rounds) == (2000, 3)
     slower = sizing.size_rounds(
         FakeRun(0.1, 800), 1000, 0, budget_s=0.6, max_rounds=3, deadline_s=10
     )

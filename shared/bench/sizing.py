@@ -30,6 +30,11 @@ STARTUP_SHARE = 1 / 60
 MIN_BUDGET_S = 0.3
 ROUNDS = 3
 QUICK_ROUNDS = 2
+#: timed rounds at a point with bare rounds interleaved (sweep.BARE_CONCURRENCY) and no
+#: server delay: fetch/bare is the median over the round pairs, which spread by 6 points in
+#: one full run (asyncio + aiohttp's three: 0.86 to 0.92), so one noisy pair of three moves
+#: it. Rounds there are short (BUDGET_S): two more pairs cost a fast pair about 2.4 s
+BARE_ROUNDS = 5
 #: a warm-up round before the probe (imports, first client): a few requests, not timed
 WARMUP_REQUESTS = 10
 #: at delay 0 a probe round has at least this many requests, so its rate means something
@@ -87,6 +92,18 @@ def rounds_for(
     return min(max_rounds, max(1, math.floor(1.25 * max_rounds * budget_s / round_s)))
 
 
+def slow_rounds(round_s: float, budget_s: float, max_rounds: int) -> int:
+    """Rounds for a slow pair whose one round takes about ``round_s``: as many as fit in the
+    time a fast pair's rounds take (``max_rounds * budget_s``), at least one. One round has
+    no spread, and a slow spell of the machine that hits it alone can turn a ranking over
+    (seen at 0 ms, concurrency 1000, beside a neighbour that keeps a core busy half the time:
+    asyncio + aiohttp, one 0.36 s round, read 0.41x gevent + geventhttpclient's rate in one
+    run and 1.16x in the next, with no spread to call it a tie)."""
+    if round_s <= 0:
+        return max_rounds
+    return min(max_rounds, max(1, math.floor(max_rounds * budget_s / round_s)))
+
+
 def steady_rate(wave: int, one_s: float, three_s: float) -> float:
     """Requests per second once a run is going: two more waves cost ``three_s - one_s``.
 
@@ -141,8 +158,8 @@ def size_rounds(
     1. :data:`SMALL_PROBE_REQUESTS` at most: if a whole wave would take more than a quarter
        of ``deadline_s`` at that rate, the pair gets one timed wave with a deadline (bounded).
     2. Else one wave (when the first probe was less), under ``deadline_s``. A wave longer
-       than a third of the budget makes a slow pair: one timed round of at least two
-       waves, sized at that rate.
+       than a third of the budget makes a slow pair: timed rounds of at least two waves,
+       sized at that rate, as many as fit in the time a fast pair's take (:func:`slow_rounds`).
     3. Else three waves: the difference is the steady rate, without the run's start-up,
        which a one-wave probe would count against it. A pair that keeps up with the ideal
        (:data:`KEEPS_UP`) is sized at the ideal (so its rounds are long enough to show how
@@ -176,7 +193,7 @@ def size_rounds(
         requests = max(waves * wave, size_requests(concurrency, delay_ms, rate, budget_s))
         return RoundPlan(
             requests=requests,
-            rounds=1,
+            rounds=slow_rounds(requests / rate, budget_s, max_rounds),
             bounded=False,
             probe_req_per_s=rate,
             steady_req_per_s=None,

@@ -158,12 +158,16 @@ def versus_bare(
     if not n:
         return {"fetch_over_bare": None, "bare_req_per_s": None, "bare_cpu_us_per_req": None}
     ratios = sorted(b["elapsed_s"] / f["elapsed_s"] for b, f in zip(bare, fetched, strict=False))
+    rates = sorted(r["requests"] / r["elapsed_s"] for r in bare[:n])
     return {
         "fetch_over_bare": statistics.median(ratios),
         "fetch_over_bare_min": ratios[0],
         "fetch_over_bare_max": ratios[-1],
-        "bare_req_per_s": statistics.median(r["requests"] / r["elapsed_s"] for r in bare[:n]),
+        "bare_req_per_s": statistics.median(rates),
+        "bare_req_per_s_min": rates[0],
+        "bare_req_per_s_max": rates[-1],
         "bare_cpu_us_per_req": cpu_us_per_req(bare[:n]),
+        "bare_client_cpu": cpu_share(bare[:n]),
         "bare_rounds": n,
     }
 
