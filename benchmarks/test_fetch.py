@@ -19,7 +19,7 @@ Every row carries the client's CPU time per request (``client_cpu_us_per_req``).
 on this machine, so each pair's rate also reads as a fraction of it (``of_wrk``). wrk and the
 server share the machine's cores, as every client does.
 
-Run: ``pytest benchmarks/ -k fetch`` (about 4 minutes on 2 cores); ``--quick`` keeps
+Run: ``pytest benchmarks/test_fetch.py`` (about 6 minutes on 2 cores); ``--quick`` keeps
 concurrency 10 and 100.
 """
 

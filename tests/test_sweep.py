@@ -110,6 +110,23 @@ def test_probe_sizes_a_pair_that_keeps_up_at_the_ideal_rate() -> None:
     assert (plan.requests, plan.rounds, plan.bounded) == (3000, 3, False)
 
 
+def test_probe_gives_a_pair_whose_pool_slows_down_rounds_of_three_waves() -> None:
+    class SlowsOnceFull(FakeRun):
+        """The first wave at 450 req/s, every later request at 105 req/s (httpx's pool)."""
+
+        def __call__(self, requests: int, deadline_s: float | None) -> dict:
+            self.calls.append((requests, deadline_s))
+            first = min(requests, 100)
+            return {"requests": requests, "elapsed_s": first / 450 + (requests - first) / 105}
+
+    run = SlowsOnceFull(0.0, 0.0)
+    plan = sizing.size_rounds(run, 100, 50, budget_s=3.0, max_rounds=3, deadline_s=10)
+    assert plan.steady_req_per_s is not None
+    assert plan.steady_req_per_s < 150
+    # not one wave, which would time the pool filling up (450 req/s) and nothing after it
+    assert plan.requests == 300
+
+
 def test_probe_trusts_either_probe_that_says_a_pair_keeps_up() -> None:
     class Disturbed(FakeRun):
         def __call__(self, requests: int, deadline_s: float | None) -> dict:

@@ -35,6 +35,11 @@ QUICK_ROUNDS = 2
 #: one full run (asyncio + aiohttp's three: 0.86 to 0.92), so one noisy pair of three moves
 #: it. Rounds there are short (BUDGET_S): two more pairs cost a fast pair about 2.4 s
 BARE_ROUNDS = 5
+#: a timed round holds at least this many waves, as the steady probe does. A one-wave round
+#: times a pool filling up: a client whose pool slows down once its connections are in use
+#: reads its first wave's rate (asyncio + httpx at 50 ms, c=100: 460 req/s for 100 requests,
+#: 105 for 300 or 600, in one process; full runs reported the 460)
+MIN_WAVES = 3
 #: a warm-up round before the probe (imports, first client): a few requests, not timed
 WARMUP_REQUESTS = 10
 #: at delay 0 a probe round has at least this many requests, so its rate means something
@@ -164,7 +169,8 @@ def size_rounds(
        which a one-wave probe would count against it. A pair that keeps up with the ideal
        (:data:`KEEPS_UP`) is sized at the ideal (so its rounds are long enough to show how
        close it gets); others at their steady rate. Rounds last ``budget_s`` at
-       most, less when the start-up is small anyway (:data:`STARTUP_SHARE`).
+       most, less when the start-up is small anyway (:data:`STARTUP_SHARE`), and hold
+       :data:`MIN_WAVES` waves at least.
     ``run`` raises what it raises when a deadline passes.
     """
     wave = probe_requests(concurrency, delay_ms)
@@ -212,7 +218,7 @@ def size_rounds(
     # start-up to be a small part of them
     startup = max(0.0, one_s - wave / sizing)
     budget_s = min(budget_s, max(MIN_BUDGET_S, startup / STARTUP_SHARE))
-    requests = size_requests(concurrency, delay_ms, sizing, budget_s)
+    requests = max(size_requests(concurrency, delay_ms, sizing, budget_s), MIN_WAVES * wave)
     rounds = rounds_for(concurrency, delay_ms, sizing, requests, budget_s, max_rounds)
     return RoundPlan(
         requests=requests,
