@@ -300,9 +300,9 @@ def test_fetch_bare(
     """req/s of the pair's client alone (``impls/<model>_impl/bare.py``): the bare rounds that
     ran interleaved with the pair's ``fetch_all`` rounds (``test_fetch``), in-worker times, so
     this row and the pair's ``fetch/bare`` read the same rounds. pytest-benchmark's own timing
-    of the row is one more bare round, run on its own right after: a check that the bare loop
-    runs alone within the cap, not the row's figure (timing the rounds a second time cost a
-    full run about 35 s)."""
+    of the row is one wave of the bare loop run on its own right after (``alone_requests``): a
+    check that the bare loop alone keeps within the cap, not the row's figure (timing the
+    rounds a second time cost a full run about 35 s)."""
     skip_unless_in_run(quick, concurrency)
     benchmark.group = sweep.group(concurrency, delay_ms)
     fields = row_fields(pair, concurrency, delay_ms)
@@ -310,9 +310,10 @@ def test_fetch_bare(
     if fetched is None or not fetched.get("bare_req_per_s"):
         pytest.skip(f"{pair.id}: no fetch_all rounds at this point to run the bare loop beside")
     worker = workers.get(pair.kind)
+    alone = sizing.probe_requests(concurrency, delay_ms)  # one wave
     kwargs = {
         **round_args(pair, server, concurrency, delay_ms),
-        "requests": fetched["requests"],
+        "requests": alone,
         "variant": "bare",
     }
     roundtrip_s(worker)
@@ -338,7 +339,8 @@ def test_fetch_bare(
             if rounds > 1
             else {}
         ),
-        alone_req_per_s=fetched["requests"] / timed.median_s if timed.median_s else None,
+        alone_requests=alone,
+        alone_req_per_s=alone / timed.median_s if timed.median_s else None,
         efficiency=sweep.efficiency(rate, concurrency, delay_ms),
         ideal_req_per_s=sweep.ideal_rate(concurrency, delay_ms),
         client_cpu=fetched.get("bare_client_cpu"),
