@@ -40,7 +40,7 @@ BARE_ROUNDS = 5
 #: a timed round holds at least this many waves, as the steady probe does. A one-wave round
 #: times a pool filling up: a client whose pool slows down once its connections are in use
 #: reads its first wave's rate (asyncio + httpx at 50 ms, c=100: 460 req/s for 100 requests,
-#: 105 for 300 or 600, in one process; full runs reported the 460)
+#: 104-109 for 300 or 600, in one process; full runs reported 464-467)
 MIN_WAVES = 3
 #: a warm-up round before the probe (imports, first client): a few requests, not timed
 WARMUP_REQUESTS = 10
