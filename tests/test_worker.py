@@ -100,6 +100,19 @@ def test_a_worker_that_dies_mid_call_is_reported() -> None:
             w.call("shared.harness.introspect.crash", code=3)
 
 
+@pytest.mark.parametrize("model", ["gevent", "asyncio", "thread"])
+def test_sigint_raises_keyboardinterrupt_in_a_worker_even_if_the_parent_ignored_it(
+    model: str,
+) -> None:
+    # as in a command started with `&` from a script: SIGINT ignored, and children inherit it
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with ModelWorker(model) as w:
+            assert w.call("shared.harness.introspect.sigint_handler") == "python"
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def test_close_ends_the_process() -> None:
     w = ModelWorker("thread").start()
     pid = w.pid

@@ -78,6 +78,16 @@ def unsendable() -> object:
     return object()
 
 
+def sigint_handler() -> str:
+    """What SIGINT does in this worker: "python" (KeyboardInterrupt), "ignored" or "other"."""
+    import signal
+
+    handler = signal.getsignal(signal.SIGINT)
+    if handler is signal.default_int_handler:
+        return "python"
+    return "ignored" if handler == signal.SIG_IGN else "other"
+
+
 def interrupted_fetch(after_s: float, **fetch_kwargs: Any) -> dict[str, Any]:
     """Ctrl-C in the middle of this worker's ``fetcher.fetch_all``; what did it leave behind?
 

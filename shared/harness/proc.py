@@ -70,6 +70,16 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+def interruptible() -> None:
+    """In a worker: SIGINT raises KeyboardInterrupt, as in any Python program, even where the
+    parent ignored it. A command started with ``&`` from a script (no job control) inherits
+    SIGINT ignored, Python then leaves it ignored, and every model's Ctrl-C handling would go
+    untested and unused (seen: the six Ctrl-C tests failing under ``.ci/run &``). The workers
+    sit in a process group of their own: only a signal sent to them on purpose reaches them."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def die_with(parent: int) -> None:
     """In a child forked by ``parent`` (not started by :func:`spawn`): get SIGKILL when it
     dies. The kernel clears the request at ``fork()``, so each forked child asks again."""

@@ -408,6 +408,7 @@ def serve(model: str, argv: list[str] | None = None, **info: Any) -> None:
     parser.add_argument("--no-patch", action="store_true")
     args = parser.parse_args(argv)
     proc.die_with_parent()
+    proc.interruptible()
     patched = not args.no_patch if model == "gevent" else None
     CHILD_INFO.update(model=model, loop=args.loop, patch=patched, **info)
     with open(args.fd_in, "rb") as fin, open(args.fd_out, "wb", buffering=0) as fout:
