@@ -480,7 +480,7 @@ def check_urls(urls: object) -> list[str]:
 
 
 #: any character ``str.isspace()`` calls white (checked over every code point); found in C,
-#: not one Python-level call per character: this runs once per request in every model
+#: not one Python-level call per character: this runs once per URL (fetcher.Work)
 _WHITESPACE = re.compile(r"\s")
 
 
@@ -489,7 +489,7 @@ def is_valid_url(url: object) -> bool:
     return isinstance(url, str) and _valid_url(url)
 
 
-@functools.lru_cache(maxsize=1024)  # every model checks each request's URL: once per URL
+@functools.lru_cache(maxsize=1024)  # every request's URL is checked: parse each URL once
 def _valid_url(url: str) -> bool:
     if not url or _WHITESPACE.search(url):
         return False

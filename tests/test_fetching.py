@@ -134,6 +134,21 @@ def test_work_hands_each_url_out_once_and_gives_results_in_input_order() -> None
     assert [r.url for r in work.results()] == urls
 
 
+def test_work_files_an_invalid_url_itself_and_hands_out_only_the_valid_ones() -> None:
+    urls = ["http://h/0", "not a url", "ftp://h/2", "http://h/3"]
+    work = fetcher.Work(urls)
+    assert work.take() == (0, "http://h/0")
+    assert work.take() == (3, "http://h/3")  # 1 and 2 filed on the way, no network touched
+    assert work.take() is None
+    work.put(0, fetcher.invalid("http://h/0"))
+    work.put(3, fetcher.invalid("http://h/3"))
+    got = work.results()
+    assert [(r.url, r.status, r.error) for r in got[1:3]] == [
+        ("not a url", None, "invalid-url"),
+        ("ftp://h/2", None, "invalid-url"),
+    ]
+
+
 def test_work_stopped_hands_out_nothing_more_and_a_missing_result_is_an_error() -> None:
     work = fetcher.Work(["http://h/0", "http://h/1"])
     assert work.take() == (0, "http://h/0")

@@ -120,9 +120,6 @@ async def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.
             await asyncio.to_thread(work.refill)
             continue
         index, url = job
-        if not spec.is_valid_url(url):
-            work.put(index, fetcher.invalid(url))
-            continue
         attempt = plan.attempt(url)
         # one deadline for the whole request: the loop cancels this task where it awaits
         deadline.start(plan.timeout)

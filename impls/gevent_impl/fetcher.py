@@ -160,9 +160,6 @@ def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) 
             work.refill(gevent.get_hub().threadpool.apply)
             continue
         index, url = job
-        if not spec.is_valid_url(url):
-            work.put(index, fetcher.invalid(url))
-            continue
         attempt = plan.attempt(url)
         # one deadline for the whole request: the hub raises it in this greenlet where it waits
         deadline.start(plan.timeout)

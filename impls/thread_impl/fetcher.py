@@ -116,9 +116,6 @@ def _work(get: Get, watchdog: Watchdog, plan: fetcher.Plan, work: fetcher.Work) 
             work.refill()  # the next URLs come over a pipe: blocks this thread until they do
             continue
         index, url = job
-        if not spec.is_valid_url(url):
-            work.put(index, fetcher.invalid(url))
-            continue
         attempt = plan.attempt(url)
         # one deadline for the whole request: a blocked thread cannot be interrupted, so every
         # blocking call gets the time left, and the watchdog cuts a body still reading

@@ -116,7 +116,6 @@ class Work:
     """
 
     def __init__(self, urls: Sequence[str], *, threads: bool = False) -> None:
-        self._todo = enumerate(urls)
         n = len(urls)
         # one column per FetchResult field; a URL without a result has None in _url
         self._url: list[str | None] = [None] * n
@@ -126,17 +125,32 @@ class Work:
         self._error: list[ErrorKind | None] = [None] * n
         self._lock = threading.Lock() if threads else None
         self._stopped = False
+        # the URLs that are not absolute http(s) URLs get their result now, once per run:
+        # no worker ever takes one
+        skip = {i for i, url in enumerate(urls) if self._filed_if_invalid(i, url)}
+        self._todo: Iterator[tuple[int, str]] = (
+            ((i, url) for i, url in enumerate(urls) if i not in skip) if skip else enumerate(urls)
+        )
 
     def workers(self, concurrency: int) -> int:
         """How many workers to start: ``concurrency``, never more than there are URLs."""
         return min(concurrency, len(self._url))
 
     def take(self) -> tuple[int, str] | None:
-        """The next URL and its index; None when there are none left or the run is stopped."""
+        """The next valid URL and its index; None when there are none left or the run is
+        stopped."""
         if self._lock is None:
             return None if self._stopped else next(self._todo, None)
         with self._lock:
             return None if self._stopped else next(self._todo, None)
+
+    def _filed_if_invalid(self, index: int, url: str) -> bool:
+        """True, and its ``"invalid-url"`` result filed (no network touched), for a URL that
+        is not an absolute http(s) URL: the same check and result for every model."""
+        if spec.is_valid_url(url):
+            return False
+        self.put(index, invalid(url))
+        return True
 
     def put(self, index: int, outcome: Outcome) -> None:
         (
@@ -197,12 +211,16 @@ class StreamedWork(Work):
         return concurrency  # how many URLs will come is not known
 
     def take(self) -> tuple[int, str] | None:
-        with self._lock:
-            if self._stopped:
-                return None
-            if self._batch:
-                return self._batch.popleft()
-            return None if self._ended else REFILL
+        while True:
+            with self._lock:
+                if self._stopped:
+                    return None
+                if not self._batch:
+                    return None if self._ended else REFILL
+                index, url = self._batch.popleft()
+            # the URLs come a batch at a time: each is checked as it is taken
+            if not self._filed_if_invalid(index, url):
+                return index, url
 
     def refill(self, wait: Callable[[Callable[[], Any]], Any] | None = None) -> None:
         """Wait for the caller's next batch. Blocking: call it where blocking is allowed, or
