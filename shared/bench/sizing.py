@@ -97,7 +97,7 @@ def rounds_for(
     slow pair gets fewer rounds, never much more than ``max_rounds * budget_s`` beyond one
     round (a quarter more, so that whole waves rounding a round up keep every round)."""
     round_s = requests / _capped(concurrency, delay_ms, rate)
-    return min(max_rounds, max(1, math.floor(1.25 * max_rounds * budget_s / round_s)))
+    return _rounds_within(1.25 * max_rounds * budget_s, round_s, max_rounds)
 
 
 def slow_rounds(round_s: float, budget_s: float, max_rounds: int) -> int:
@@ -107,9 +107,14 @@ def slow_rounds(round_s: float, budget_s: float, max_rounds: int) -> int:
     (seen at 0 ms, concurrency 1000, beside a neighbour that keeps a core busy half the time:
     asyncio + aiohttp, one 0.36 s round, read 0.41x gevent + geventhttpclient's rate in one
     run and 1.16x in the next, with no spread to call it a tie)."""
+    return _rounds_within(max_rounds * budget_s, round_s, max_rounds)
+
+
+def _rounds_within(total_s: float, round_s: float, max_rounds: int) -> int:
+    """How many rounds of ``round_s`` fit in ``total_s``: at least one, at most ``max_rounds``."""
     if round_s <= 0:
         return max_rounds
-    return min(max_rounds, max(1, math.floor(max_rounds * budget_s / round_s)))
+    return min(max_rounds, max(1, math.floor(total_s / round_s)))
 
 
 def steady_rate(wave: int, one_s: float, three_s: float) -> float:
